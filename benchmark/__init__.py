@@ -1,0 +1,1 @@
+"""Motion-appearance benchmark: protocols, metrics, method registry, runner and results."""

@@ -1,0 +1,1 @@
+"""Metric implementations; every metric is tested against a reference implementation's output."""

@@ -1,0 +1,1 @@
+"""Pipelines that build MA-Data (FineDance rendering, internet clips). See DESIGN.md."""

@@ -1,0 +1,1 @@
+"""Results store, submission validation, ranking and rendering (reads benchmark results JSON)."""

@@ -1,0 +1,1 @@
+"""Dataset schema and versioned manifest data (splits, genres, bundled sample); imports nothing else of the suite."""

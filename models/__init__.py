@@ -1,0 +1,1 @@
+"""Everything learned or anatomical: body (skeleton, FK, rotations, formats, retarget), music features, pose."""

@@ -1,0 +1,1 @@
+"""SMPL-24 / SMPL-X-55 skeletons, forward kinematics, rotations, the `Motion` type, file formats and retargeting."""
