@@ -1,0 +1,299 @@
+"""The motion-metric pipeline: a protocol + GT/pred sets -> metrics with bootstrap CIs -> results dict.
+
+Everything variant-specific is read from the `Protocol`; this module only wires the metric
+functions together, so a published variant and its corrected twin share one code path.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
+from benchmark.metrics.motion.beat_align import (
+    LODGE_BAS_TEST_IDS,
+    bas_bailando,
+    bas_fact,
+    lodge_bas_mean,
+    mean_score,
+    onehot_to_frames,
+)
+from benchmark.metrics.motion.diversity import diversity, diversity_resampled
+from benchmark.metrics.motion.foot_contact import pfc_scores
+from benchmark.metrics.motion.foot_skating import foot_skating_ratios, fsr_mean
+from benchmark.metrics.motion.frechet import frechet_distance, frechet_distance_resampled, normalize
+from benchmark.metrics.motion.geometric import geometric_features
+from benchmark.metrics.motion.kinetic import kinetic_features
+from benchmark.metrics.motion.preprocess import bailando_positions, lodge_positions
+from benchmark.motion_sets import MotionSet, find_music
+from benchmark.protocols.registry import Protocol
+from benchmark.results import SCHEMA_VERSION, environment, metric_entry, now_iso
+from models.music.reference_beats import bailando_music_beats, lodge_music_beats
+
+log = logging.getLogger(__name__)
+
+_PIPELINE_FPS = {"bailando": 60.0, "lodge": 30.0}
+_PIPELINES: dict[str, Callable[[Path], np.ndarray]] = {
+    "bailando": bailando_music_beats,
+    "lodge": lodge_music_beats,
+}
+
+
+@dataclass
+class BeatSource:
+    """Where music beats come from: audio files by id, or one-hot arrays (N,T) per set."""
+
+    music_dir: Path | None = None
+    onehot: dict[str, np.ndarray] = field(default_factory=dict)
+    _cache: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
+
+    @classmethod
+    def from_args(cls, music_dir: Path | None, gt_beats: Path | None, pred_beats: Path | None) -> BeatSource:
+        onehot = {}
+        for name, path in (("GT", gt_beats), ("pred", pred_beats)):
+            if path is not None:
+                onehot[name] = read_beat_onehot(path)
+        return cls(music_dir=music_dir, onehot=onehot)
+
+    def available(self) -> bool:
+        return self.music_dir is not None or bool(self.onehot)
+
+    def beats(self, protocol: Protocol, motion_set: MotionSet, role: str) -> dict[str, np.ndarray]:
+        """Music beat frames (at the set's fps) for every sequence of the set playing `role` (GT/pred)."""
+        if role in self.onehot:
+            rows = self.onehot[role]
+            if rows.shape[0] != len(motion_set):
+                raise ValueError(
+                    f"{motion_set.name} beats have {rows.shape[0]} rows for {len(motion_set)} sequences"
+                )
+            return {i: onehot_to_frames(rows[k]) for k, i in enumerate(motion_set.ids)}
+        if self.music_dir is None:
+            raise ValueError(f"no music beats for {motion_set.name}: pass --music or --gt-beats/--pred-beats")
+        pipeline_fps = _PIPELINE_FPS[protocol.music_beats]
+        out = {}
+        for i in motion_set.ids:
+            key = (protocol.music_beats, i)
+            if key not in self._cache:
+                self._cache[key] = _PIPELINES[protocol.music_beats](find_music(self.music_dir, i))
+            frames = self._cache[key]
+            if abs(motion_set.fps - pipeline_fps) > 1e-6:
+                if protocol.compat_with == "corrected":
+                    frames = np.unique(np.round(frames * motion_set.fps / pipeline_fps).astype(np.int64))
+                else:
+                    warnings.warn(
+                        f"{protocol.id}: the reference's music beats are at {pipeline_fps:g} fps but "
+                        f"{motion_set.name} is at {motion_set.fps:g} fps; reproduced as published "
+                        "(beats misaligned with the motion)",
+                        stacklevel=2,
+                    )
+            out[i] = frames
+        return out
+
+
+def read_beat_onehot(path: Path) -> np.ndarray:
+    """Music beats as a one-hot (N,T) (or (T,)) array from a .npy file."""
+    arr = np.load(path) if path.suffix == ".npy" else None
+    if arr is None or arr.ndim not in (1, 2):
+        raise ValueError(f"{path}: expected a one-hot beat array (N,T) in a .npy file")
+    return arr[None] if arr.ndim == 1 else arr
+
+
+@dataclass(frozen=True)
+class SetFeatures:
+    kinetic: np.ndarray  # (N, Dk)
+    geometric: np.ndarray  # (N, 32)
+
+
+def _frame_time(value: float | None, fps: float) -> float:
+    return value if value is not None else 1.0 / fps
+
+
+def extract_features(protocol: Protocol, joints: dict[str, np.ndarray], fps: float) -> SetFeatures:
+    """Kinetic and geometric features of every sequence, with the protocol's preprocessing."""
+    prepare = bailando_positions if protocol.preprocess == "bailando" else lodge_positions
+    kinetic, geometric = [], []
+    for seq_id, positions in joints.items():
+        try:
+            pos = prepare(positions, protocol.max_frames)
+            kinetic.append(kinetic_features(pos, _frame_time(protocol.kinetic_frame_time, fps), protocol.kinetic_ee_bug))
+            geometric.append(geometric_features(pos, _frame_time(protocol.geometric_frame_time, fps)))
+        except ValueError as error:
+            raise ValueError(f"sequence {seq_id}: {error}") from None
+    return SetFeatures(np.stack(kinetic), np.stack(geometric))
+
+
+def _set_metrics(
+    name: str, ref: np.ndarray, pred: np.ndarray, gt: np.ndarray, protocol: Protocol, n_boot: int, seed: int
+) -> tuple[dict, dict]:
+    """FID and DIV of pred (against the reference set) and the GT's own DIV, with CIs."""
+    norm = normalize(ref, pred, mode=protocol.normalization)
+    gt_norm = normalize(ref, gt, mode=protocol.normalization).pred
+    n = len(norm.pred)
+    fid = frechet_distance(norm.pred, norm.gt, form=protocol.fid_form)
+    fid_ci = bootstrap_set_ci(lambda c: frechet_distance_resampled(norm.pred, norm.gt, c), n, n_boot, seed)
+    div = diversity(norm.pred)
+    div_ci = bootstrap_set_ci(lambda c: diversity_resampled(norm.pred, c), n, n_boot, seed)
+    gt_div = diversity(gt_norm)
+    gt_div_ci = bootstrap_set_ci(lambda c: diversity_resampled(gt_norm, c), len(gt_norm), n_boot, seed)
+    metrics = {
+        f"fid_{name}": metric_entry(fid, fid_ci, n, "lower"),
+        f"div_{name}": metric_entry(div, div_ci, n, "higher"),
+    }
+    reference = {f"div_{name}": metric_entry(gt_div, gt_div_ci, len(gt_norm), "higher")}
+    return metrics, reference
+
+
+def _sigma(protocol: Protocol, fps: float) -> float:
+    return protocol.bas_sigma_frames if protocol.bas_sigma_frames is not None else protocol.bas_sigma_seconds * fps
+
+
+def _bas_scores(protocol: Protocol, joints: dict[str, np.ndarray], beats: dict[str, np.ndarray], fps: float) -> dict[str, float]:
+    """Per-sequence BAS with the protocol's definition (raw, uncentred positions as the references)."""
+    sigma = _sigma(protocol, fps)
+    truncate = protocol.bas != "lodge"  # LODGE's slice bug keeps music beats past the motion
+    return {i: bas_bailando(joints[i][:, :24], beats[i], sigma, truncate_music=truncate) for i in joints}
+
+
+def _per_item_metric(values: dict[str, float], better: str, n_boot: int, seed: int, aggregate: float | None = None) -> dict:
+    arr = np.array([v for v in values.values() if np.isfinite(v)])
+    if arr.size == 0:
+        return metric_entry(None, None, 0, better, "undefined for every sequence")
+    value = float(arr.mean()) if aggregate is None else aggregate
+    return metric_entry(value, bootstrap_ci(arr, n_boot, seed), arr.size, better)
+
+
+def _bas_metric(protocol: Protocol, scores: dict[str, float], n_boot: int, seed: int) -> dict:
+    if protocol.lodge_bas_id_filter:
+        kept = {i: s for i, s in scores.items() if i[:3] in LODGE_BAS_TEST_IDS}
+        dropped = sorted(set(scores) - set(kept))
+        if dropped:
+            warnings.warn(
+                f"{protocol.id}: BAS skips {len(dropped)} file(s) not in LODGE's hard-coded test ids "
+                f"(reproduced as published): {', '.join(dropped[:20])}",
+                stacklevel=2,
+            )
+        value = lodge_bas_mean(list(scores), list(scores.values()))
+        return _per_item_metric(kept, "higher", n_boot, seed, aggregate=value)
+    return _per_item_metric(scores, "higher", n_boot, seed, aggregate=mean_score(list(scores.values())))
+
+
+def _extras(protocol: Protocol, joints: dict[str, np.ndarray], beats: dict[str, np.ndarray] | None, fps: float) -> dict[str, dict[str, float]]:
+    """Per-sequence values of the protocol's extra metrics."""
+    out: dict[str, dict[str, float]] = {}
+    if "bas_fact" in protocol.extra and beats is not None:
+        out["bas_fact"] = {i: bas_fact(joints[i][:, :24], beats[i], _sigma(protocol, fps)) for i in joints}
+    if "pfc" in protocol.extra:
+        out["pfc"] = {i: float(pfc_scores(joints[i], up_axis="y")) for i in joints}
+    if "fsr" in protocol.extra:
+        ratios = {i: foot_skating_ratios(joints[i]) for i in joints}
+        out["fsr_left"] = {i: r[0] for i, r in ratios.items()}
+        out["fsr_right"] = {i: r[1] for i, r in ratios.items()}
+    return out
+
+
+def _extra_metrics(protocol: Protocol, extras: dict[str, dict[str, float]], n_boot: int, seed: int) -> dict:
+    metrics = {}
+    for name in ("bas_fact", "pfc"):
+        if name in extras:
+            metrics[name] = _per_item_metric(extras[name], protocol.metric(name).better, n_boot, seed)
+    if "fsr_left" in extras:
+        left, right = list(extras["fsr_left"].values()), list(extras["fsr_right"].values())
+        value = fsr_mean(left, right, exclude_undefined=protocol.compat_with == "corrected")
+        both = {i: (extras["fsr_left"][i] + extras["fsr_right"][i]) / 2 for i in extras["fsr_left"]}
+        metrics["fsr"] = _per_item_metric(both, "lower", n_boot, seed, aggregate=value)
+    return metrics
+
+
+def _check_sets(protocol: Protocol, gt: MotionSet, pred: MotionSet, reference: MotionSet) -> None:
+    for other in (pred, reference):
+        if abs(other.fps - gt.fps) > 1e-6:
+            raise ValueError(f"{other.name} is at {other.fps:g} fps but GT is at {gt.fps:g} fps; resample first")
+    if len(pred) < 2 or len(reference) < 2:
+        raise ValueError("FID and DIV need at least 2 sequences in each set")
+    if protocol.compat_with != "corrected" and abs(gt.fps - protocol.reference_fps) > 1e-6:
+        warnings.warn(
+            f"{protocol.id}: data is at {gt.fps:g} fps but the published code assumes "
+            f"{protocol.reference_fps:g} fps (its frame-time constants are reproduced unchanged); "
+            "use the @v1 protocol for physically scaled features",
+            stacklevel=3,
+        )
+
+
+def score(
+    protocol: Protocol,
+    gt: MotionSet,
+    pred: MotionSet,
+    reference: MotionSet | None,
+    beats: BeatSource,
+    method: dict[str, Any],
+    n_boot: int = 1000,
+    seed: int = 0,
+    label: str | None = None,
+    timing: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Score pred against GT under `protocol`; returns a results dict that follows the schema."""
+    reference = reference or gt
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _check_sets(protocol, gt, pred, reference)
+        roles = {"GT": gt, "pred": pred}
+        joints = {role: s.joints(protocol) for role, s in roles.items()}
+        ref_joints = joints["GT"] if reference is gt else reference.joints(protocol)
+        feats = {name: extract_features(protocol, j, gt.fps) for name, j in joints.items()}
+        ref_feats = feats["GT"] if reference is gt else extract_features(protocol, ref_joints, gt.fps)
+
+        metrics, ref_block = {}, {}
+        for kind in ("kinetic", "geometric"):
+            m, r = _set_metrics(
+                kind[0], getattr(ref_feats, kind), getattr(feats["pred"], kind), getattr(feats["GT"], kind),
+                protocol, n_boot, seed,
+            )
+            metrics.update(m)
+            ref_block.update(r)
+
+        per_item: dict[str, dict[str, Any]] = {i: {"id": i} for i in pred.ids}
+        set_beats = {role: beats.beats(protocol, s, role) for role, s in roles.items()} if beats.available() else {}
+        for name, target in (("pred", metrics), ("GT", ref_block)):
+            scores = _bas_scores(protocol, joints[name], set_beats[name], gt.fps) if set_beats else {}
+            if scores:
+                target["bas"] = _bas_metric(protocol, scores, n_boot, seed)
+            extras = _extras(protocol, joints[name], set_beats.get(name), gt.fps)
+            target.update(_extra_metrics(protocol, extras, n_boot, seed))
+            if name == "pred":
+                for metric, values in {"bas": scores, **extras}.items():
+                    for i, v in values.items():
+                        per_item[i][metric] = float(v) if np.isfinite(v) else None
+        if not set_beats:
+            warnings.warn("no music beats given (--music or --gt-beats/--pred-beats): BAS not computed", stacklevel=2)
+
+    messages = list(dict.fromkeys(str(w.message) for w in caught))
+    for message in messages:
+        log.info(message)
+    results: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "method": method,
+        "protocol": {
+            "id": protocol.id,
+            "version": protocol.version,
+            "data_manifest_sha256": gt.sha256,
+            "gt_reference_sha256": reference.sha256,
+            "gt_reference": reference.name,
+            "fps": gt.fps,
+        },
+        "metrics": metrics,
+        "reference": ref_block,
+        "per_item": list(per_item.values()),
+        "warnings": messages,
+        "timing": timing or {"latency_fps": None, "throughput_fps": None},
+        "environment": environment(),
+        "seed": seed,
+        "created_at": now_iso(),
+    }
+    if label:
+        results["label"] = label
+    return results

@@ -1,0 +1,187 @@
+"""Protocol registry: every published evaluation variant and its corrected twin, selected by id.
+
+A protocol is data, not code: it fixes which skeleton, preprocessing, frame times, normalisation,
+FID form and BAS definition the metric pipeline (`benchmark.evaluation`) uses. Ids follow
+`<task>@<variant>`; `@v1` ids are this suite's corrected definitions (see docs/protocols/).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Better = Literal["lower", "higher"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """One reported metric: its better direction and its valid range (for submission checks)."""
+
+    name: str
+    better: Better
+    low: float = 0.0
+    high: float = float("inf")
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The full recipe of one evaluation variant."""
+
+    id: str
+    version: str
+    title: str
+    compat_with: str  # the code whose numbers this reproduces, or "corrected" for v1
+    skeleton: Literal["smpl24", "smplx55"]
+    preprocess: Literal["bailando", "lodge"]
+    max_frames: int
+    reference_fps: float  # the fps the published code assumes
+    kinetic_frame_time: float | None  # None: the data's real 1/fps
+    kinetic_ee_bug: bool
+    geometric_frame_time: float | None
+    normalization: Literal["compat", "v1"]
+    fid_form: Literal["bailando", "eigen"]
+    bas: Literal["bailando", "lodge", "v1"]
+    music_beats: Literal["bailando", "lodge"]
+    bas_sigma_frames: float | None  # None: sigma from bas_sigma_seconds at the data's fps
+    bas_sigma_seconds: float | None
+    lodge_bas_id_filter: bool
+    extra: tuple[str, ...] = ()
+    metrics: tuple[MetricSpec, ...] = field(default=())
+
+    @property
+    def task(self) -> str:
+        return self.id.split("@")[0]
+
+    @property
+    def variant(self) -> str:
+        return self.id.split("@")[1]
+
+    @property
+    def doc(self) -> str:
+        return f"docs/protocols/{self.id.replace('@', '_at_')}.md"
+
+    def metric(self, name: str) -> MetricSpec:
+        for m in self.metrics:
+            if m.name == name:
+                return m
+        raise KeyError(f"protocol {self.id} has no metric {name!r}")
+
+
+_FID_K = MetricSpec("fid_k", "lower", description="Frechet distance of kinetic features")
+_FID_G = MetricSpec("fid_g", "lower", description="Frechet distance of geometric features")
+_DIV_K = MetricSpec("div_k", "higher", description="mean pairwise distance of kinetic features")
+_DIV_G = MetricSpec("div_g", "higher", description="mean pairwise distance of geometric features")
+_BAS = MetricSpec("bas", "higher", 0.0, 1.0, "beat align score")
+_BAS_FACT = MetricSpec("bas_fact", "higher", 0.0, 1.0, "FACT/mint beat align score (motion->music)")
+_PFC = MetricSpec("pfc", "lower", description="EDGE physical foot contact score (x10000)")
+_FSR = MetricSpec("fsr", "lower", 0.0, 1.0, "LODGE foot skating ratio")
+
+_AIST_METRICS = (_FID_K, _FID_G, _DIV_K, _DIV_G, _BAS, _BAS_FACT, _PFC)
+_FINEDANCE_METRICS = (_FID_K, _FID_G, _DIV_K, _DIV_G, _BAS, _FSR)
+
+PROTOCOLS: dict[str, Protocol] = {
+    p.id: p
+    for p in (
+        Protocol(
+            id="aist3d@bailando",
+            version="1",
+            title="AIST++ 3D motion, Bailando metrics_new.py (bug-compatible)",
+            compat_with="Bailando @cc90b98 utils/metrics_new.py + beat_align_score.py; "
+            "EDGE @17c3428 eval_pfc.py; mint calculate_beat_scores.py",
+            skeleton="smpl24",
+            preprocess="bailando",
+            max_frames=1200,
+            reference_fps=60.0,
+            kinetic_frame_time=1 / 60,
+            kinetic_ee_bug=True,
+            geometric_frame_time=1 / 120,
+            normalization="compat",
+            fid_form="bailando",
+            bas="bailando",
+            music_beats="bailando",
+            bas_sigma_frames=3.0,
+            bas_sigma_seconds=None,
+            lodge_bas_id_filter=False,
+            extra=("bas_fact", "pfc"),
+            metrics=_AIST_METRICS,
+        ),
+        Protocol(
+            id="aist3d@v1",
+            version="1",
+            title="AIST++ 3D motion, corrected definitions",
+            compat_with="corrected",
+            skeleton="smpl24",
+            preprocess="bailando",
+            max_frames=1200,
+            reference_fps=60.0,
+            kinetic_frame_time=None,
+            kinetic_ee_bug=False,
+            geometric_frame_time=None,
+            normalization="v1",
+            fid_form="eigen",
+            bas="v1",
+            music_beats="bailando",
+            bas_sigma_frames=None,
+            bas_sigma_seconds=0.05,
+            lodge_bas_id_filter=False,
+            extra=("bas_fact", "pfc"),
+            metrics=_AIST_METRICS,
+        ),
+        Protocol(
+            id="finedance3d@lodge",
+            version="1",
+            title="FineDance 3D motion, LODGE metrics_finedance.py (bug-compatible)",
+            compat_with="LODGE @a898e59 metric/metrics_finedance.py, foot_skating.py, "
+            "beat_align_score.py, extract_musicfea35.py",
+            skeleton="smplx55",
+            preprocess="lodge",
+            max_frames=1024,
+            reference_fps=30.0,
+            kinetic_frame_time=1 / 60,
+            kinetic_ee_bug=True,
+            geometric_frame_time=1 / 120,
+            normalization="compat",
+            fid_form="bailando",
+            bas="lodge",
+            music_beats="lodge",
+            bas_sigma_frames=3.0,
+            bas_sigma_seconds=None,
+            lodge_bas_id_filter=True,
+            extra=("fsr",),
+            metrics=_FINEDANCE_METRICS,
+        ),
+        Protocol(
+            id="finedance3d@v1",
+            version="1",
+            title="FineDance 3D motion, corrected definitions",
+            compat_with="corrected",
+            skeleton="smplx55",
+            preprocess="lodge",
+            max_frames=1024,
+            reference_fps=30.0,
+            kinetic_frame_time=None,
+            kinetic_ee_bug=False,
+            geometric_frame_time=None,
+            normalization="v1",
+            fid_form="eigen",
+            bas="v1",
+            music_beats="lodge",
+            bas_sigma_frames=None,
+            bas_sigma_seconds=0.1,
+            lodge_bas_id_filter=False,
+            extra=("fsr",),
+            metrics=_FINEDANCE_METRICS,
+        ),
+    )
+}
+
+
+def get_protocol(protocol_id: str) -> Protocol:
+    """Look a protocol up by id, listing the known ids when it is unknown."""
+    try:
+        return PROTOCOLS[protocol_id]
+    except KeyError:
+        raise ValueError(
+            f"unknown protocol {protocol_id!r}; known: {', '.join(sorted(PROTOCOLS))}"
+        ) from None

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Fresh Debian machine -> system packages, .venv with the suite (CPU torch pinned), ready to run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+if ! command -v ffmpeg >/dev/null || ! ldconfig -p | grep -q libOSMesa; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ffmpeg libosmesa6
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
+# pyrender pins PyOpenGL 3.1.0, which breaks OSMesa rendering; 3.1.10 works. (Do not run `pip check`.)
+.venv/bin/pip install -q --disable-pip-version-check --no-deps "PyOpenGL==3.1.10"
+echo "setup complete: $(.venv/bin/python -c 'import torch, librosa; print("torch", torch.__version__, "librosa", librosa.__version__)')"
