@@ -135,17 +135,30 @@ def _set_metrics(
     gt_norm = normalize(ref, gt, mode=protocol.normalization).pred
     n = len(norm.pred)
     fid = frechet_distance(norm.pred, norm.gt, form=protocol.fid_form)
-    fid_ci = bootstrap_set_ci(lambda c: frechet_distance_resampled(norm.pred, norm.gt, c), n, n_boot, seed)
+    if protocol.compat_with == "corrected":
+        fid = max(fid, 0.0)  # a squared distance: negative values are eigenvalue round-off
+    fid_ci = bootstrap_set_ci(
+        lambda c: frechet_distance_resampled(norm.pred, norm.gt, c), n, estimate=fid, n_boot=n_boot, seed=seed
+    )
     div = diversity(norm.pred)
-    div_ci = bootstrap_set_ci(lambda c: diversity_resampled(norm.pred, c), n, n_boot, seed)
+    div_ci = bootstrap_set_ci(lambda c: diversity_resampled(norm.pred, c), n, estimate=div, n_boot=n_boot, seed=seed)
     gt_div = diversity(gt_norm)
-    gt_div_ci = bootstrap_set_ci(lambda c: diversity_resampled(gt_norm, c), len(gt_norm), n_boot, seed)
+    gt_div_ci = bootstrap_set_ci(
+        lambda c: diversity_resampled(gt_norm, c), len(gt_norm), estimate=gt_div, n_boot=n_boot, seed=seed
+    )
     metrics = {
-        f"fid_{name}": metric_entry(fid, fid_ci, n, "lower"),
-        f"div_{name}": metric_entry(div, div_ci, n, "higher"),
+        f"fid_{name}": metric_entry(fid, _clip(protocol, f"fid_{name}", fid_ci), n, "lower"),
+        f"div_{name}": metric_entry(div, _clip(protocol, f"div_{name}", div_ci), n, "higher"),
     }
-    reference = {f"div_{name}": metric_entry(gt_div, gt_div_ci, len(gt_norm), "higher")}
+    gt_ci = _clip(protocol, f"div_{name}", gt_div_ci)
+    reference = {f"div_{name}": metric_entry(gt_div, gt_ci, len(gt_norm), "higher")}
     return metrics, reference
+
+
+def _clip(protocol: Protocol, metric: str, ci: tuple[float, float]) -> tuple[float, float]:
+    """Keep a bias-centred bootstrap interval inside the metric's valid range (FID >= 0, ...)."""
+    spec = protocol.metric(metric)
+    return min(max(ci[0], spec.low), spec.high), min(max(ci[1], spec.low), spec.high)
 
 
 def _sigma(protocol: Protocol, fps: float) -> float:

@@ -29,8 +29,8 @@ def _random_pose(skeleton, frames=5, seed=0):
 
 
 def test_edge_fk_reproduces_golden_case_a_positions():
-    aa = np.load(GOLDEN / "caseA/inputs/gt_axis_angle.npy")[0, :60].astype(np.float64)
-    trans = np.load(GOLDEN / "caseA/inputs/gt_trans.npy")[0, :60].astype(np.float64)
+    aa = np.load(GOLDEN / "caseA/inputs/gt_axis_angle_seq0_slice.npy")[0, :60].astype(np.float64)
+    trans = np.load(GOLDEN / "caseA/inputs/gt_trans_seq0_slice.npy")[0, :60].astype(np.float64)
     expected = np.load(GOLDEN / "caseA/inputs/gt_positions.npy")[0, :60]
     np.testing.assert_allclose(fk_axis_angle(aa, trans, SMPL24), expected, atol=1e-5)
 

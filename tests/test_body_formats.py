@@ -39,12 +39,12 @@ def _case_a(name: str, frames: int = 90) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def smpl_motion() -> Motion:
-    return Motion(_case_a("gt_axis_angle"), _case_a("gt_trans"), 30)
+    return Motion(_case_a("gt_axis_angle_seq0_slice"), _case_a("gt_trans_seq0_slice"), 30)
 
 
 @pytest.fixture(scope="module")
 def mofea319() -> np.ndarray:
-    return np.load(GOLDEN / "caseF/inputs/gt_mofea319.npy")[0, :60]
+    return np.load(GOLDEN / "caseF/inputs/gt_mofea319_seq0_slice.npy")[0, :60]
 
 
 def _save(path: Path, array: np.ndarray) -> Path:
@@ -188,8 +188,8 @@ def test_edge151_bad_shape_is_named():
 
 def _aist_pickle(path: Path, scaling: float = 93.5, **overrides) -> Path:
     data = {
-        "smpl_poses": _case_a("gt_axis_angle").reshape(90, 72),
-        "smpl_trans": _case_a("gt_trans") * scaling,
+        "smpl_poses": _case_a("gt_axis_angle_seq0_slice").reshape(90, 72),
+        "smpl_trans": _case_a("gt_trans_seq0_slice") * scaling,
         "smpl_scaling": np.array([scaling]),
         "smpl_loss": 0.1,
     } | overrides

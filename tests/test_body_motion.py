@@ -16,14 +16,14 @@ GOLDEN = Path(__file__).parent / "fixtures" / "golden"
 @pytest.fixture(scope="module")
 def golden_motion() -> Motion:
     """caseA GT sequence 0 (first 120 frames, 30 fps, SMPL-24)."""
-    aa = np.load(GOLDEN / "caseA/inputs/gt_axis_angle.npy")[0, :120]
-    trans = np.load(GOLDEN / "caseA/inputs/gt_trans.npy")[0, :120]
+    aa = np.load(GOLDEN / "caseA/inputs/gt_axis_angle_seq0_slice.npy")[0, :120]
+    trans = np.load(GOLDEN / "caseA/inputs/gt_trans_seq0_slice.npy")[0, :120]
     return Motion(aa, trans, 30)
 
 
 @pytest.fixture(scope="module")
 def finedance_motion() -> Motion:
-    return motion_from_finedance(np.load(GOLDEN / "caseF/inputs/gt_mofea319.npy")[0, :60])
+    return motion_from_finedance(np.load(GOLDEN / "caseF/inputs/gt_mofea319_seq0_slice.npy")[0, :60])
 
 
 def _smooth_motion(frames: int, fps: float) -> Motion:

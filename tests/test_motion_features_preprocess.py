@@ -28,7 +28,7 @@ def test_lodge_variant_on_case_a_matches_golden():
     variant = json.loads((GOLDEN / "caseA/golden_bailando_caseA.json").read_text())[
         "lodge_preproc_variant_on_same_positions"
     ]
-    positions = lodge_positions(np.load(GOLDEN / "caseA/inputs/gt_positions_seq00.npy"))
+    positions = lodge_positions(np.load(GOLDEN / "caseA/inputs/gt_positions.npy")[0])
     assert positions.shape == (240, 22, 3)
     kinetic = kinetic_features(positions)
     assert kinetic.shape == (66,)

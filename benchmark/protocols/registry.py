@@ -7,7 +7,7 @@ FID form and BAS definition the metric pipeline (`benchmark.evaluation`) uses. I
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 Better = Literal["lower", "higher"]
@@ -80,100 +80,79 @@ _FSR = MetricSpec("fsr", "lower", 0.0, 1.0, "LODGE foot skating ratio")
 _AIST_METRICS = (_FID_K, _FID_G, _DIV_K, _DIV_G, _BAS, _BAS_FACT, _PFC)
 _FINEDANCE_METRICS = (_FID_K, _FID_G, _DIV_K, _DIV_G, _BAS, _FSR)
 
+AIST3D_BAILANDO = Protocol(
+    id="aist3d@bailando",
+    version="1",
+    title="AIST++ 3D motion, Bailando metrics_new.py (bug-compatible)",
+    compat_with="Bailando @cc90b98 utils/metrics_new.py + beat_align_score.py; "
+    "EDGE @17c3428 eval_pfc.py; mint calculate_beat_scores.py",
+    skeleton="smpl24",
+    preprocess="bailando",
+    max_frames=1200,
+    reference_fps=60.0,
+    kinetic_frame_time=1 / 60,
+    kinetic_ee_bug=True,
+    geometric_frame_time=1 / 120,
+    normalization="compat",
+    fid_form="bailando",
+    bas="bailando",
+    music_beats="bailando",
+    bas_sigma_frames=3.0,
+    bas_sigma_seconds=None,
+    lodge_bas_id_filter=False,
+    extra=("bas_fact", "pfc"),
+    metrics=_AIST_METRICS,
+)
+
+FINEDANCE3D_LODGE = replace(
+    AIST3D_BAILANDO,
+    id="finedance3d@lodge",
+    title="FineDance 3D motion, LODGE metrics_finedance.py (bug-compatible)",
+    compat_with="LODGE @a898e59 metric/metrics_finedance.py, foot_skating.py, "
+    "beat_align_score.py, extract_musicfea35.py",
+    skeleton="smplx55",
+    preprocess="lodge",
+    max_frames=1024,
+    reference_fps=30.0,
+    bas="lodge",
+    music_beats="lodge",
+    lodge_bas_id_filter=True,
+    extra=("fsr",),
+    metrics=_FINEDANCE_METRICS,
+)
+
+# The corrected twins: every field changed here is a deviation listed in docs/protocols/*_v1.md.
+_V1_DEVIATIONS = dict(
+    version="1",
+    compat_with="corrected",
+    kinetic_frame_time=None,  # the data's real 1/fps
+    kinetic_ee_bug=False,  # intended acceleration
+    geometric_frame_time=None,
+    normalization="v1",  # constant GT dims dropped, not divided by 1e-10
+    fid_form="eigen",
+    bas="v1",
+    bas_sigma_frames=None,
+    lodge_bas_id_filter=False,
+)
+
+AIST3D_V1 = replace(
+    AIST3D_BAILANDO,
+    id="aist3d@v1",
+    title="AIST++ 3D motion, corrected definitions",
+    bas_sigma_seconds=0.05,  # 3 frames at AIST++'s 60 fps
+    **_V1_DEVIATIONS,
+)
+
+FINEDANCE3D_V1 = replace(
+    FINEDANCE3D_LODGE,
+    id="finedance3d@v1",
+    title="FineDance 3D motion, corrected definitions",
+    bas_sigma_seconds=0.1,  # 3 frames at FineDance's 30 fps
+    **_V1_DEVIATIONS,
+)
+
 PROTOCOLS: dict[str, Protocol] = {
-    p.id: p
-    for p in (
-        Protocol(
-            id="aist3d@bailando",
-            version="1",
-            title="AIST++ 3D motion, Bailando metrics_new.py (bug-compatible)",
-            compat_with="Bailando @cc90b98 utils/metrics_new.py + beat_align_score.py; "
-            "EDGE @17c3428 eval_pfc.py; mint calculate_beat_scores.py",
-            skeleton="smpl24",
-            preprocess="bailando",
-            max_frames=1200,
-            reference_fps=60.0,
-            kinetic_frame_time=1 / 60,
-            kinetic_ee_bug=True,
-            geometric_frame_time=1 / 120,
-            normalization="compat",
-            fid_form="bailando",
-            bas="bailando",
-            music_beats="bailando",
-            bas_sigma_frames=3.0,
-            bas_sigma_seconds=None,
-            lodge_bas_id_filter=False,
-            extra=("bas_fact", "pfc"),
-            metrics=_AIST_METRICS,
-        ),
-        Protocol(
-            id="aist3d@v1",
-            version="1",
-            title="AIST++ 3D motion, corrected definitions",
-            compat_with="corrected",
-            skeleton="smpl24",
-            preprocess="bailando",
-            max_frames=1200,
-            reference_fps=60.0,
-            kinetic_frame_time=None,
-            kinetic_ee_bug=False,
-            geometric_frame_time=None,
-            normalization="v1",
-            fid_form="eigen",
-            bas="v1",
-            music_beats="bailando",
-            bas_sigma_frames=None,
-            bas_sigma_seconds=0.05,
-            lodge_bas_id_filter=False,
-            extra=("bas_fact", "pfc"),
-            metrics=_AIST_METRICS,
-        ),
-        Protocol(
-            id="finedance3d@lodge",
-            version="1",
-            title="FineDance 3D motion, LODGE metrics_finedance.py (bug-compatible)",
-            compat_with="LODGE @a898e59 metric/metrics_finedance.py, foot_skating.py, "
-            "beat_align_score.py, extract_musicfea35.py",
-            skeleton="smplx55",
-            preprocess="lodge",
-            max_frames=1024,
-            reference_fps=30.0,
-            kinetic_frame_time=1 / 60,
-            kinetic_ee_bug=True,
-            geometric_frame_time=1 / 120,
-            normalization="compat",
-            fid_form="bailando",
-            bas="lodge",
-            music_beats="lodge",
-            bas_sigma_frames=3.0,
-            bas_sigma_seconds=None,
-            lodge_bas_id_filter=True,
-            extra=("fsr",),
-            metrics=_FINEDANCE_METRICS,
-        ),
-        Protocol(
-            id="finedance3d@v1",
-            version="1",
-            title="FineDance 3D motion, corrected definitions",
-            compat_with="corrected",
-            skeleton="smplx55",
-            preprocess="lodge",
-            max_frames=1024,
-            reference_fps=30.0,
-            kinetic_frame_time=None,
-            kinetic_ee_bug=False,
-            geometric_frame_time=None,
-            normalization="v1",
-            fid_form="eigen",
-            bas="v1",
-            music_beats="lodge",
-            bas_sigma_frames=None,
-            bas_sigma_seconds=0.1,
-            lodge_bas_id_filter=False,
-            extra=("fsr",),
-            metrics=_FINEDANCE_METRICS,
-        ),
-    )
+    p.id: p for p in (AIST3D_BAILANDO, AIST3D_V1, FINEDANCE3D_LODGE, FINEDANCE3D_V1)
 }
 
 
