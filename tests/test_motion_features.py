@@ -22,8 +22,6 @@ def _golden_sequences(case: str, side: str) -> list[dict]:
 
 
 def _inputs(case: str, side: str) -> np.ndarray:
-    if (case, side) == ("caseA", "gt"):  # only seq00 of caseA GT is kept in the fixtures
-        return np.load(GOLDEN / "caseA/inputs/gt_positions.npy")[:1]
     return np.load(GOLDEN / f"{case}/inputs/{side}_positions.npy")
 
 
