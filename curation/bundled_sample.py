@@ -149,7 +149,7 @@ def retarget_take(mocap: Path) -> tuple[str, Motion]:
 
 def write_motions(motion: Motion, items: dict[str, SampleItem], out: Path) -> None:
     """motion/<id>.npy for every item, cut (and mirrored) from the full retargeted take."""
-    for item_id, item in items.items():
+    for item in items.values():
         window = motion.slice(item.source_window["start_frame"], item.source_window["end_frame"])
         write_finedance(out / item.motion, window.mirror() if item.mirrored else window)
 

@@ -10,14 +10,15 @@ import pytest
 
 from benchmark.metrics.motion.geometric import geometric_features
 from benchmark.metrics.motion.kinetic import kinetic_features
-from benchmark.metrics.motion.preprocess import (
-    bailando_positions,
-    finedance_joints,
-    lodge_positions,
-    lodge_positions_from_finedance,
-)
+from benchmark.metrics.motion.preprocess import bailando_positions, lodge_positions
+from models.body.formats import motion_from_finedance
 
 GOLDEN = Path(__file__).parent / "fixtures" / "golden"
+
+
+def finedance_joints(rows: np.ndarray) -> np.ndarray:
+    """SMPL-X joints of FineDance rows (T,C) as the evaluation pipeline computes them."""
+    return motion_from_finedance(rows).to_smplx55().positions()
 
 
 def _case_f() -> dict:
@@ -44,13 +45,14 @@ def test_finedance_fk_and_lodge_joints_match_golden_first_frame():
     # 1 float32 ulp: the spec's SMPL-X rest joints have 8 decimals, the reference file full precision
     expected = golden["smplx_fk_seq0_gt_frame0_joints0_24"]
     np.testing.assert_allclose(joints[0, :24], expected, atol=2e-7, rtol=0)
-    lodge = lodge_positions_from_finedance(motion)
+    lodge = lodge_positions(joints)
     np.testing.assert_allclose(lodge[0], golden["joints22_seq0_gt_frame0"], atol=2e-7, rtol=0)
 
 
 def test_finedance_features_match_golden_case_f():
     golden = _case_f()["per_sequence_features"]["pred"]
-    positions = lodge_positions_from_finedance(np.load(GOLDEN / "caseF/inputs/pred_motion315.npy"))
+    rows = np.load(GOLDEN / "caseF/inputs/pred_motion315.npy")
+    positions = lodge_positions(np.stack([finedance_joints(r) for r in rows]))
     assert positions.shape == (6, 270, 22, 3)
     kinetic = kinetic_features(positions).reshape(6, 22, 3)
     expected = np.float32([g["kinetic66"] for g in golden]).reshape(6, 22, 3)
@@ -59,14 +61,6 @@ def test_finedance_features_match_golden_case_f():
     # 1-ulp FK difference above (golden FK vs spec rest joints) to ~2e-5 relative.
     np.testing.assert_allclose(kinetic[..., [0, 2]], expected[..., [0, 2]], rtol=2e-6, atol=0)
     np.testing.assert_allclose(kinetic[..., 1], expected[..., 1], rtol=5e-5, atol=0)
-
-
-def test_contact_columns_and_body_only_layouts_give_the_same_joints():
-    motion = np.load(GOLDEN / "caseF/inputs/pred_motion315.npy")[0, :20]
-    with_contacts = np.concatenate([np.ones((20, 4), np.float32), motion], axis=1)  # 319 layout
-    body_only = motion[:, : 3 + 22 * 6]  # LODGE's 135 layout: hands become identity
-    np.testing.assert_array_equal(finedance_joints(with_contacts), finedance_joints(motion))
-    np.testing.assert_array_equal(finedance_joints(body_only)[:, :22], finedance_joints(motion)[:, :22])
 
 
 def test_bailando_crop_centres_on_first_frame_root_and_warns():
@@ -94,12 +88,6 @@ def test_lodge_positions_are_root_relative_except_the_root():
 
 
 def test_preprocessing_rejects_bad_input():
-    with pytest.raises(ValueError, match="C in 135/139/315/319"):
-        finedance_joints(np.zeros((10, 300)))
-    bad = np.load(GOLDEN / "caseF/inputs/pred_motion315.npy")[0, :5].copy()
-    bad[2, 10] = np.nan
-    with pytest.raises(ValueError, match="NaN or inf"):
-        finedance_joints(bad)
     with pytest.raises(ValueError, match="21 joints.*at least 22"):
         lodge_positions(np.zeros((5, 21, 3)))
     with pytest.raises(ValueError, match="shape"):

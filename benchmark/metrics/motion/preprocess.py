@@ -14,14 +14,10 @@ import warnings
 
 import numpy as np
 
-from models.body.rotations import rotation_6d_to_matrix
-from models.body.skeleton import SMPLX55, forward_kinematics, smplx55_rotmats_from_finedance52
 
 BAILANDO_MAX_FRAMES = 1200
 LODGE_MAX_FRAMES = 1024
 LODGE_NUM_JOINTS = 22
-FINEDANCE_CONTACT_COLUMNS = 4  # 319/139 layouts prepend 4 foot-contact columns
-FINEDANCE_HAND_JOINTS = 30
 
 
 def as_position_batch(
@@ -83,37 +79,3 @@ def lodge_positions(joints: np.ndarray, max_frames: int = LODGE_MAX_FRAMES) -> n
     out = batch - batch[:, :1, :1, :]
     out[:, :, 1:] -= out[:, :, :1]
     return out[0] if single else out
-
-
-def finedance_joints(motion: np.ndarray) -> np.ndarray:
-    """SMPL-X 55 joint positions (...,T,55,3) from FineDance motion rows (...,T,C).
-
-    C = 315 (translation + 52 joints x 6D), 319 (4 contacts + 315), or LODGE's body-only 135/139
-    (22 joints; hands get identity rotations, as LODGE's zero axis-angles do).
-    """
-    arr = np.asarray(motion)
-    if arr.ndim not in (2, 3) or arr.shape[-1] not in (135, 139, 315, 319):
-        raise ValueError(
-            f"FineDance motion must have shape (T,C) or (N,T,C) with C in 135/139/315/319, got {arr.shape}"
-        )
-    if arr.dtype not in (np.float32, np.float64):
-        arr = arr.astype(np.float64)
-    if not np.isfinite(arr).all():
-        raise ValueError("FineDance motion contains NaN or inf values")
-    if arr.shape[-1] in (139, 319):
-        arr = arr[..., FINEDANCE_CONTACT_COLUMNS:]
-    rotmats = rotation_6d_to_matrix(arr[..., 3:].reshape(*arr.shape[:-1], -1, 6))
-    if rotmats.shape[-3] == LODGE_NUM_JOINTS:
-        hands = np.broadcast_to(
-            np.eye(3, dtype=rotmats.dtype), (*rotmats.shape[:-3], FINEDANCE_HAND_JOINTS, 3, 3)
-        )
-        rotmats = np.concatenate([rotmats, hands], axis=-3)
-    return forward_kinematics(smplx55_rotmats_from_finedance52(rotmats), arr[..., :3], SMPLX55)
-
-
-def lodge_positions_from_finedance(
-    motion: np.ndarray, max_frames: int = LODGE_MAX_FRAMES
-) -> np.ndarray:
-    """FineDance motion rows (...,T,C) -> LODGE-preprocessed positions (...,T',22,3); crops before FK."""
-    arr = crop_frames(np.asarray(motion), max_frames, "motion", frame_axis=-2)
-    return lodge_positions(finedance_joints(arr), max_frames)
