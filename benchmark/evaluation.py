@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
+from tqdm import tqdm
 
 from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
 from benchmark.metrics.motion.beat_align import (
@@ -42,6 +43,14 @@ _PIPELINES: dict[str, Callable[[Path], np.ndarray]] = {
     "bailando": bailando_music_beats,
     "lodge": lodge_music_beats,
 }
+
+
+_PROGRESS_MIN_ITEMS = 50  # below this the work takes a second or two: no bar
+
+
+def _progress(items, desc: str):
+    """A progress bar for per-sequence loops over real datasets (quiet for small sets)."""
+    return tqdm(items, desc=desc, leave=False, disable=len(items) < _PROGRESS_MIN_ITEMS)
 
 
 @dataclass
@@ -76,7 +85,7 @@ class BeatSource:
             raise ValueError(f"no music beats for {motion_set.name}: pass --music or --gt-beats/--pred-beats")
         pipeline_fps = _PIPELINE_FPS[protocol.music_beats]
         out = {}
-        for i in motion_set.ids:
+        for i in _progress(motion_set.ids, f"{role} music beats"):
             key = (protocol.music_beats, i)
             if key not in self._cache:
                 self._cache[key] = _PIPELINES[protocol.music_beats](find_music(self.music_dir, i))
@@ -117,7 +126,7 @@ def extract_features(protocol: Protocol, joints: dict[str, np.ndarray], fps: flo
     """Kinetic and geometric features of every sequence, with the protocol's preprocessing."""
     prepare = bailando_positions if protocol.preprocess == "bailando" else lodge_positions
     kinetic, geometric = [], []
-    for seq_id, positions in joints.items():
+    for seq_id, positions in _progress(list(joints.items()), "features"):
         try:
             pos = prepare(positions, protocol.max_frames)
             kinetic.append(kinetic_features(pos, _frame_time(protocol.kinetic_frame_time, fps), protocol.kinetic_ee_bug))
