@@ -10,10 +10,10 @@ import logging
 import sys
 from pathlib import Path
 
+from benchmark.cli import run_scoring
 from benchmark.evaluation import BeatSource, score
 from benchmark.motion_sets import load_motion_set
 from benchmark.protocols.registry import PROTOCOLS, get_protocol
-from benchmark.results import format_table, write_results
 
 log = logging.getLogger("benchmark.evaluate")
 
@@ -52,25 +52,19 @@ def main(argv: list[str] | None = None) -> int:
     if (args.gt_beats is None) != (args.pred_beats is None):
         print("error: --gt-beats and --pred-beats go together", file=sys.stderr)
         return 2
-    try:
+
+    def produce() -> dict:
         protocol = get_protocol(args.protocol)
         gt = load_motion_set(args.gt, args.fps, "GT")
         pred = load_motion_set(args.pred, args.fps, "pred")
         reference = load_motion_set(args.gt_reference, args.fps, "GT reference") if args.gt_reference else None
-        beat_source = BeatSource.from_args(args.music, args.gt_beats, args.pred_beats)
-        results = score(
-            protocol, gt, pred, reference, beat_source,
+        return score(
+            protocol, gt, pred, reference, BeatSource.from_args(args.music, args.gt_beats, args.pred_beats),
             method={"name": args.method_name, "version": "external", "checkpoint_sha256": None, "config": {}},
             n_boot=args.bootstrap, seed=args.seed,
         )
-        write_results(results, args.out)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(format_table(results))
-    print(f"wrote {args.out}")
-    return 0
 
+    return run_scoring(produce, args.out)
 
 if __name__ == "__main__":
     sys.exit(main())

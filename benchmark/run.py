@@ -12,11 +12,11 @@ import sys
 import time
 from pathlib import Path
 
+from benchmark.cli import run_scoring
 from benchmark.evaluation import BeatSource, score
 from benchmark.methods import Method, TestItem, available_methods, create_method
 from benchmark.motion_sets import MotionSet, find_music, load_motion_set
 from benchmark.protocols.registry import PROTOCOLS, get_protocol
-from benchmark.results import format_table, write_results
 from manifests.sample import SAMPLE_ROOT
 
 log = logging.getLogger("benchmark.run")
@@ -72,30 +72,24 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     data = args.data or SAMPLE_ROOT
     out = args.out or Path("outputs") / f"{args.method}_{args.protocol.replace('@', '_at_')}.json"
-    try:
+
+    def produce() -> dict:
         protocol = get_protocol(args.protocol)
         method = create_method(args.method)
         items, gt = load_items(data)
         pred, seconds = generate(method, items, args.seed)
         reference = load_motion_set(args.gt_reference, name="GT reference") if args.gt_reference else None
-        frames = sum(item.num_frames for item in items)
-        log.info("generated %d frames in %.2f s", frames, seconds)
+        log.info("generated %d frames in %.2f s", sum(item.num_frames for item in items), seconds)
         label = " / ".join(x for x in (method.label, SAMPLE_LABEL if args.data is None else None) if x)
-        results = score(
+        return score(
             protocol, gt, pred, reference, BeatSource.from_args(data / "music", None, None),
             method={"name": method.name, "version": method.version,
                     "checkpoint_sha256": method.checkpoint_sha256, "config": method.config},
             n_boot=args.bootstrap, seed=args.seed, label=label or None,
             timing=method.timing(items),
         )
-        write_results(results, out)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(format_table(results))
-    print(f"wrote {out}")
-    return 0
 
+    return run_scoring(produce, out)
 
 if __name__ == "__main__":
     sys.exit(main())

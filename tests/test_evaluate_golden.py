@@ -66,12 +66,16 @@ def _finedance_folders(tmp_path: Path) -> tuple[Path, Path]:
     return tmp_path / "gt", tmp_path / "pred"
 
 
-def test_finedance3d_lodge_reproduces_reference(tmp_path: Path) -> None:
+def _run_finedance(tmp_path: Path, protocol: str) -> dict:
     gt_dir, pred_dir = _finedance_folders(tmp_path)
-    results = _run(
-        tmp_path, "--protocol", "finedance3d@lodge", "--gt", str(gt_dir), "--pred", str(pred_dir),
+    return _run(
+        tmp_path, "--protocol", protocol, "--gt", str(gt_dir), "--pred", str(pred_dir),
         "--music", str(GOLDEN / "caseF" / "inputs" / "wav"),
     )  # fmt: skip
+
+
+def test_finedance3d_lodge_reproduces_reference(tmp_path: Path) -> None:
+    results = _run_finedance(tmp_path, "finedance3d@lodge")
     golden = json.loads((GOLDEN / "caseF" / "golden_lodge_caseF.json").read_text())
     q = {k: v["real"] for k, v in golden["metrics_finedance.quantized_metrics"].items()}
     m, gt = results["metrics"], results["reference"]
@@ -95,11 +99,7 @@ def test_finedance3d_lodge_reproduces_reference(tmp_path: Path) -> None:
 
 
 def test_finedance3d_v1_scores_every_song(tmp_path: Path) -> None:
-    gt_dir, pred_dir = _finedance_folders(tmp_path)
-    results = _run(
-        tmp_path, "--protocol", "finedance3d@v1", "--gt", str(gt_dir), "--pred", str(pred_dir),
-        "--music", str(GOLDEN / "caseF" / "inputs" / "wav"),
-    )  # fmt: skip
+    results = _run_finedance(tmp_path, "finedance3d@v1")
     assert results["metrics"]["bas"]["n"] == 6
     assert not any("193" in w for w in results["warnings"])
     for entry in results["metrics"].values():
