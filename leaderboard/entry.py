@@ -1,0 +1,121 @@
+"""Leaderboard entries: the stored submission document and the row view built from it.
+
+A submission document holds the submitted results JSON untouched plus the submitter's metadata
+(display name, links, flags); every displayed number is derived from the results, so an entry
+file cannot show numbers its results do not contain. Published paper numbers are entries too,
+with status "reported" and no results.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+ENTRY_FORMAT = 1
+# Built-in methods with no learned weights: they need no checkpoint hash.
+CHECKPOINT_FREE_METHODS = frozenset({"ground_truth", "random_motion"})
+REFERENCE_METHODS = frozenset({"ground_truth"})  # shown above the ranking, not ranked
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """A metric as shown: point value, optional 95% CI and sample count."""
+
+    value: float | None
+    ci95: tuple[float, float] | None = None
+    n: int | None = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of one protocol's table."""
+
+    id: str
+    protocol_id: str
+    name: str
+    status: Literal["reproduced", "reported"]
+    metrics: dict[str, MetricValue]
+    role: Literal["method", "reference"] = "method"
+    extras: dict[str, float | None] = field(default_factory=dict)
+    method_version: str | None = None
+    checkpoint_sha256: str | None = None
+    code_url: str | None = None
+    paper_url: str | None = None
+    source: str | None = None
+    notes: tuple[str, ...] = ()
+    submitted_at: str | None = None
+
+
+def duplicate_key(results: dict) -> tuple[str, str, str]:
+    """What makes two submissions the same: protocol id, method name, checkpoint (or 'none')."""
+    return (
+        results["protocol"]["id"],
+        results["method"]["name"],
+        results["method"]["checkpoint_sha256"] or "none",
+    )
+
+
+def slug(text: str, limit: int = 40) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit] or "entry"
+
+
+def entry_id(key: tuple[str, str, str]) -> str:
+    """A file-name-safe id, unique per duplicate key and readable in a directory listing."""
+    digest = hashlib.sha256("\0".join(key).encode()).hexdigest()[:12]
+    return f"{slug(key[0])}--{slug(key[1])}--{digest}"
+
+
+def make_submission(
+    results: dict,
+    *,
+    name: str | None = None,
+    code_url: str | None = None,
+    paper_url: str | None = None,
+    checkpoint_free: bool = False,
+    submitted_at: str | None = None,
+) -> dict[str, Any]:
+    """The document stored for an accepted results JSON (one committed file, one database row)."""
+    return {
+        "entry_format": ENTRY_FORMAT,
+        "id": entry_id(duplicate_key(results)),
+        "name": name or results["method"]["name"],
+        "code_url": code_url,
+        "paper_url": paper_url,
+        "checkpoint_free": bool(checkpoint_free),
+        "submitted_at": submitted_at
+        or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "results": results,
+    }
+
+
+def _metric(record: dict) -> MetricValue:
+    ci = record.get("ci95")
+    return MetricValue(record.get("value"), tuple(ci) if ci else None, record.get("n"))
+
+
+def entry_from_submission(doc: dict) -> Entry:
+    """The row view of a stored submission document."""
+    results = doc["results"]
+    method = results["method"]
+    notes = [results["label"]] if results.get("label") else []
+    if doc.get("checkpoint_free") and method["name"] not in CHECKPOINT_FREE_METHODS:
+        notes.append("declared checkpoint-free: no checkpoint hash")
+    return Entry(
+        id=doc["id"],
+        protocol_id=results["protocol"]["id"],
+        name=doc["name"],
+        status="reproduced",
+        metrics={k: _metric(v) for k, v in results["metrics"].items()},
+        role="reference" if method["name"] in REFERENCE_METHODS else "method",
+        extras={"fps": results.get("timing", {}).get("latency_fps")},
+        method_version=method["version"],
+        checkpoint_sha256=method["checkpoint_sha256"],
+        code_url=doc.get("code_url"),
+        paper_url=doc.get("paper_url"),
+        source="submitted results",
+        notes=tuple(notes),
+        submitted_at=doc.get("submitted_at"),
+    )

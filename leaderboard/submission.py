@@ -1,0 +1,105 @@
+"""Submitting results and importing committed entry files, both through the same validation."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from leaderboard.entry import duplicate_key, entry_id, make_submission
+from leaderboard.store import DuplicateEntry, Store
+from leaderboard.validation import (
+    SubmissionRejected,
+    load_results_file,
+    results_problems,
+    submission_problems,
+    text_problems,
+    url_problems,
+)
+
+log = logging.getLogger("leaderboard.submission")
+
+
+def _duplicate_reason(store: Store, results: dict) -> list[str]:
+    try:
+        existing = store.find_id(results)
+    except (KeyError, TypeError):  # malformed results: the schema reasons already say why
+        return []
+    return [f"duplicate: the same method, checkpoint and protocol is already stored as entry {existing}"] if existing else []
+
+
+def submit_results(
+    results: dict,
+    store: Store,
+    *,
+    source: str = "results",
+    name: str | None = None,
+    code_url: str | None = None,
+    paper_url: str | None = None,
+    checkpoint_free: bool = False,
+) -> dict:
+    """Validate and store results; returns the stored document or raises `SubmissionRejected`."""
+    problems = submission_problems(
+        results, name=name, code_url=code_url, paper_url=paper_url, checkpoint_free=checkpoint_free
+    )
+    problems += _duplicate_reason(store, results)
+    if problems:
+        raise SubmissionRejected(source, problems)
+    doc = make_submission(
+        results, name=name, code_url=code_url, paper_url=paper_url, checkpoint_free=checkpoint_free
+    )
+    try:
+        store.add(doc)
+    except DuplicateEntry as error:  # lost a race with a concurrent submitter
+        raise SubmissionRejected(source, [str(error)]) from None
+    log.info("stored entry %s from %s", doc["id"], source)
+    return doc
+
+
+def submit_file(path: str | os.PathLike, store: Store, **options) -> dict:
+    """`submit_results` on a results JSON file (options as for `submit_results`)."""
+    return submit_results(load_results_file(path), store, source=str(path), **options)
+
+
+def _document_problems(path: Path, doc: dict) -> list[str]:
+    if not isinstance(doc.get("results"), dict):
+        return ["entry has no results object"]
+    problems = results_problems(doc["results"], checkpoint_free=bool(doc.get("checkpoint_free")))
+    problems += text_problems("name", doc.get("name"))
+    problems += [p for f in ("code_url", "paper_url") if doc.get(f) for p in url_problems(f, doc[f])]
+    if not isinstance(doc.get("submitted_at"), str):
+        problems.append("submitted_at is missing")
+    try:
+        expected = entry_id(duplicate_key(doc["results"]))
+    except (KeyError, TypeError):  # malformed results: the schema reasons already say why
+        return problems
+    if doc.get("id") != expected or path.stem != expected:
+        problems.append(f"entry id and file name must be {expected!r} (derived from protocol, method, checkpoint)")
+    return problems
+
+
+def sync_entry_files(store: Store) -> int:
+    """Import committed entry files the database lacks (e.g. merged by pull request).
+
+    Each file is validated like a submission; a bad file raises `SubmissionRejected` naming it."""
+    known = store.ids()
+    added = 0
+    for path in store.entry_files():
+        if path.stem in known:
+            continue
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise SubmissionRejected(str(path), [f"unreadable entry file: {error}"]) from None
+        problems = _document_problems(path, doc) if isinstance(doc, dict) else ["expected a JSON object"]
+        if problems:
+            raise SubmissionRejected(str(path), problems)
+        try:
+            store.add(doc, write_file=False)
+            added += 1
+        except DuplicateEntry:  # another process imported it first
+            continue
+    if added:
+        log.info("imported %d entry file(s) into %s", added, store.url)
+    return added
