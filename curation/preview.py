@@ -1,0 +1,66 @@
+"""Contact sheet: a few rendered clips, three frames each with their stored keypoints drawn, plus the
+pose-video frame, in one PNG for a person to check that bodies, cameras and keypoints agree."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from models.body.formats_io import atomic_write
+from models.body.keypoints import draw_openpose, openpose18_from_coco17
+
+TILE = 256
+FRACTIONS = (0.1, 0.5, 0.9)
+
+
+def _read_frame(path: Path, index: int) -> np.ndarray:
+    capture = cv2.VideoCapture(str(path))
+    try:
+        capture.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = capture.read()
+    finally:
+        capture.release()
+    if not ok:
+        raise ValueError(f"{path}: cannot decode frame {index}")
+    return cv2.cvtColor(frame, cv2.COLOR_BGR2RGB)
+
+
+def _tile(image: np.ndarray, label: str) -> np.ndarray:
+    scale = TILE / max(image.shape[:2])
+    tile = np.zeros((TILE, TILE, 3), np.uint8)
+    resized = cv2.resize(
+        image, (round(image.shape[1] * scale), round(image.shape[0] * scale)), interpolation=cv2.INTER_AREA
+    )
+    tile[: resized.shape[0], : resized.shape[1]] = resized
+    cv2.putText(tile, label, (4, TILE - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1, cv2.LINE_AA)
+    return tile
+
+
+def clip_strip(out_dir: Path, row: dict) -> np.ndarray:
+    """One row of the sheet: frames at 10/50/90% with OpenPose-18 keypoints drawn, then the pose video."""
+    keypoints = np.load(out_dir / row["keypoints"])
+    points, depth = keypoints["openpose18"], keypoints["coco17_depth"]
+    visible = openpose18_from_coco17(depth[..., None])[..., 0] > 0
+    tiles = []
+    for fraction in FRACTIONS:
+        index = min(int(fraction * row["num_frames"]), row["num_frames"] - 1)
+        frame = _read_frame(out_dir / row["video"], index)
+        stick = max(1, round(2 * max(frame.shape[:2]) / TILE))
+        tiles.append(_tile(draw_openpose(frame, points[index], visible[index], stick), f"{row['id']} f{index}"))
+    middle = min(int(0.5 * row["num_frames"]), row["num_frames"] - 1)
+    tiles.append(_tile(_read_frame(out_dir / row["pose_video"], middle), f"pose f{middle}"))
+    return np.concatenate(tiles, axis=1)
+
+
+def write_contact_sheet(out_dir: Path, rows: Sequence[dict], path: Path) -> Path:
+    """Write the sheet of `rows` (ok rows) as PNG, atomically."""
+    if not rows:
+        raise ValueError("no rendered clips to preview")
+    sheet = np.concatenate([clip_strip(out_dir, row) for row in rows], axis=0)
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError(f"{path}: PNG encoding failed")
+    return atomic_write(path, lambda handle: handle.write(encoded.tobytes()))
