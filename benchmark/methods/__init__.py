@@ -1,6 +1,12 @@
 """Method registry; importing this package registers the built-in methods."""
 
-from benchmark.methods import ground_truth, random_motion  # noqa: F401  (registration)
-from benchmark.methods.base import Method, TestItem, available_methods, create_method, register_method
+from benchmark.methods import edge, ground_truth, mace_dance, random_motion  # noqa: F401  (registration)
+from benchmark.methods.base import (
+    Method,
+    TestItem,
+    available_methods,
+    create_method,
+    register_method,
+)
 
 __all__ = ["Method", "TestItem", "available_methods", "create_method", "register_method"]

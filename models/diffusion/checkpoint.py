@@ -1,0 +1,130 @@
+"""safetensors checkpoints of the dance diffusion models: weights (+EMA, optimiser, RNG for
+resuming) as tensors; model kind, config, guidance, diffusion settings, genre vocabulary, normaliser
+and training state as JSON metadata. Writes are atomic (temp file + rename)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import SafetensorError, safe_open
+from safetensors.torch import load_file, save
+from torch import nn
+
+from models.body.formats_io import atomic_write
+from models.diffusion.guidance import GuidanceConfig
+from models.diffusion.normalizer import MinMaxNormalizer
+from models.diffusion.schedule import DiffusionConfig
+from models.edge.model import Edge, EdgeConfig
+from models.motion_expert.model import MotionExpert, MotionExpertConfig
+
+FORMAT = "mace-bench/dance-diffusion/1"
+MODEL_KINDS: dict[str, tuple[type, type[nn.Module]]] = {
+    "motion_expert": (MotionExpertConfig, MotionExpert),
+    "edge": (EdgeConfig, Edge),
+}
+
+
+@dataclass(frozen=True)
+class CheckpointMeta:
+    """Everything besides tensors that a checkpoint needs to rebuild and use its model."""
+
+    kind: str
+    model: dict
+    guidance: dict
+    diffusion: dict = field(default_factory=lambda: asdict(DiffusionConfig()))
+    genres: tuple[str, ...] = ("unknown",)
+    step: int = 0
+    train: dict = field(default_factory=dict)
+    label: str | None = None
+
+    def model_config(self) -> Any:
+        if self.kind not in MODEL_KINDS:
+            raise ValueError(f"unknown model kind {self.kind!r}; expected one of {sorted(MODEL_KINDS)}")
+        return MODEL_KINDS[self.kind][0](**self.model)
+
+    def guidance_config(self) -> GuidanceConfig:
+        return GuidanceConfig(**self.guidance)
+
+    def diffusion_config(self) -> DiffusionConfig:
+        return DiffusionConfig(**self.diffusion)
+
+
+def build_model(meta: CheckpointMeta) -> nn.Module:
+    return MODEL_KINDS[meta.kind][1](meta.model_config())
+
+
+def save_checkpoint(path: str | Path, meta: CheckpointMeta, tensors: dict[str, torch.Tensor]) -> Path:
+    """Atomically write tensors (contiguous CPU copies) and `meta` as one safetensors file."""
+    data = {k: v.detach().to("cpu").contiguous() for k, v in tensors.items()}
+    header = {"format": FORMAT, "meta": json.dumps(asdict(meta))}
+    blob = save(data, metadata=header)
+    return atomic_write(path, lambda handle: handle.write(blob))
+
+
+def load_checkpoint(path: str | Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
+    """(metadata, tensors) of a checkpoint written by `save_checkpoint`; clear errors otherwise."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such checkpoint")
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            header = handle.metadata() or {}
+        tensors = load_file(str(path))
+    except (SafetensorError, OSError, ValueError) as error:
+        raise ValueError(f"{path}: not a readable safetensors checkpoint ({error})") from error
+    if header.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a {FORMAT} checkpoint (format {header.get('format')!r})")
+    raw = json.loads(header["meta"])
+    raw["genres"] = tuple(raw["genres"])
+    return CheckpointMeta(**raw), tensors
+
+
+def prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    """The entries under `prefix.` with the prefix removed."""
+    cut = len(prefix) + 1
+    return {k[cut:]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+
+
+@dataclass
+class LoadedModel:
+    """A model ready to sample: weights, normaliser, guidance, diffusion settings and genres."""
+
+    meta: CheckpointMeta
+    model: nn.Module
+    normalizer: MinMaxNormalizer
+    sha256: str
+
+
+def load_model(path: str | Path, weights: str = "ema", device: str | torch.device = "cpu") -> LoadedModel:
+    """Rebuild a model from a checkpoint; `weights` = "ema" (when stored) or "model"."""
+    meta, tensors = load_checkpoint(path)
+    if weights not in ("ema", "model"):
+        raise ValueError(f"weights must be 'ema' or 'model', got {weights!r}")
+    state = prefixed(tensors, weights) or prefixed(tensors, "model")
+    model = build_model(meta)
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as error:
+        raise ValueError(f"{path}: weights do not fit a {meta.kind} with config {meta.model}: {error}") from error
+    norm = prefixed(tensors, "normalizer")
+    if set(norm) != {"data_min", "data_max"}:
+        raise ValueError(f"{path}: checkpoint has no normaliser (normalizer.data_min/data_max)")
+    normalizer = MinMaxNormalizer(norm["data_min"], norm["data_max"])
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return LoadedModel(meta, model.to(device).eval(), normalizer.to(device), digest)
+
+
+def export_checkpoint(source: str | Path, dest: str | Path, weights: str = "ema", label: str | None = None) -> Path:
+    """A slim inference checkpoint: the chosen weights as `model.*` + normaliser, no optimiser state."""
+    meta, tensors = load_checkpoint(source)
+    state = prefixed(tensors, weights) or prefixed(tensors, "model")
+    out = {f"model.{k}": v for k, v in state.items()}
+    out.update({f"normalizer.{k}": v for k, v in prefixed(tensors, "normalizer").items()})
+    train = {k: v for k, v in meta.train.items() if k != "optimizer_groups"}
+    slim = CheckpointMeta(**{**asdict(meta), "train": train, "label": label or meta.label})
+    return save_checkpoint(dest, slim, out)

@@ -1,0 +1,141 @@
+"""Training data: folders of FineDance / AIST++ / EDGE-151 motion files with matching music, turned
+into the 151-d EDGE representation and the 35-d EDGE music feature at 30 fps, cut into windows.
+
+Layout: `ROOT/motion/<id>.{npy,pkl}` and `ROOT/music/<id>.{wav,ogg,mp3,flac,m4a,mp4,npy}` (`.npy`
+music = a precomputed (T,35) feature, as FineDance ships). AIST++ motions (`..._mBR0_...`) also find
+`music/mBR0.*`. Splits and genres come from `ROOT/sample.json` (the bundled sample's index) or
+`ROOT/splits.json` ({"train": [ids], "val": [...], "test": [...]}); otherwise every file is train.
+AIST++ names give the genre (`gBR_...` -> "BR").
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from manifests.sample import load_sample_index
+from models.body.formats import load_motion
+from models.body.formats_edge import EDGE_FPS, encode_edge151
+from models.body.formats_io import load_npy, save_npy
+from models.music.features import EDGE_FEATURE_DIM, edge_music_features
+
+MOTION_SUFFIXES = (".npy", ".pkl")
+MUSIC_SUFFIXES = (".npy", ".wav", ".ogg", ".mp3", ".flac", ".m4a", ".mp4")
+UNKNOWN_GENRE = "unknown"
+_AIST_GENRE = re.compile(r"^g([A-Z]{2})_")
+_AIST_MUSIC = re.compile(r"_(m[A-Z]{2}\d)_")
+
+
+@dataclass(frozen=True)
+class DanceClip:
+    """One aligned sequence: EDGE representation (T,151), music feature (T,35), genre, split."""
+
+    id: str
+    motion: np.ndarray
+    music: np.ndarray
+    genre: str
+    split: str
+
+
+def _index(root: Path) -> dict[str, tuple[str, str]]:
+    """id -> (split, genre) from sample.json or splits.json, empty when neither exists."""
+    sample, splits = root / "sample.json", root / "splits.json"
+    if sample.is_file():
+        return {i: (item["split"], item["genre"]) for i, item in load_sample_index(root).items()}
+    if splits.is_file():
+        try:
+            table = json.loads(splits.read_text(encoding="utf-8"))
+            return {i: (split, UNKNOWN_GENRE) for split, ids in table.items() for i in ids}
+        except (ValueError, AttributeError, TypeError) as error:
+            raise ValueError(f"{splits}: expected {{split: [ids]}} JSON ({error})") from error
+    return {}
+
+
+def find_music_file(music_dir: Path, clip_id: str) -> Path:
+    """`<id>.*` in music_dir, else the AIST++ music token of the id (`..._mBR0_...` -> mBR0.*)."""
+    names = [clip_id]
+    token = _AIST_MUSIC.search(f"_{clip_id}_")
+    if token:
+        names.append(token.group(1))
+    for name in names:
+        for suffix in MUSIC_SUFFIXES:
+            if (music_dir / f"{name}{suffix}").is_file():
+                return music_dir / f"{name}{suffix}"
+    raise FileNotFoundError(f"{music_dir}: no music for {clip_id!r} (looked for {'/'.join(names)}{MUSIC_SUFFIXES})")
+
+
+def music_features(path: Path, cache_dir: Path | None = None) -> np.ndarray:
+    """(T,35) EDGE feature at 30 fps of an audio file (cached), or a stored `.npy` feature."""
+    if path.suffix == ".npy":
+        feature = load_npy(path)
+        if feature.ndim != 2 or feature.shape[1] != EDGE_FEATURE_DIM:
+            raise ValueError(f"{path}: a music feature must be (T,{EDGE_FEATURE_DIM}), got {feature.shape}")
+        return feature.astype(np.float32)
+    cached = cache_dir / f"{path.stem}.npy" if cache_dir is not None else None
+    if cached is not None and cached.is_file():
+        return load_npy(cached).astype(np.float32)
+    feature = edge_music_features(path, fps=EDGE_FPS)
+    if cached is not None:
+        save_npy(cached, feature)
+    return feature
+
+
+def edge_representation(path: Path) -> np.ndarray:
+    """(T,151) float32 EDGE representation of a motion file, resampled to 30 fps."""
+    motion = load_motion(path)
+    return encode_edge151(motion.resample(EDGE_FPS)).astype(np.float32)
+
+
+def load_dance_folder(root: str | Path, cache_dir: Path | None = None) -> list[DanceClip]:
+    """Every motion under ROOT/motion with its music, trimmed to the shorter of the two."""
+    root = Path(root)
+    motion_dir, music_dir = root / "motion", root / "music"
+    if not motion_dir.is_dir() or not music_dir.is_dir():
+        raise FileNotFoundError(f"{root}: expected motion/ and music/ folders (FineDance layout)")
+    files = sorted(p for p in motion_dir.iterdir() if p.suffix in MOTION_SUFFIXES)
+    if not files:
+        raise ValueError(f"{motion_dir}: no motion files ({'/'.join(MOTION_SUFFIXES)})")
+    index = _index(root)
+    clips = []
+    for path in files:
+        clip_id = path.stem
+        motion = edge_representation(path)
+        music = music_features(find_music_file(music_dir, clip_id), cache_dir)
+        frames = min(len(motion), len(music))
+        aist = _AIST_GENRE.match(clip_id)
+        split, genre = index.get(clip_id, ("train", aist.group(1) if aist else UNKNOWN_GENRE))
+        clips.append(DanceClip(clip_id, motion[:frames], music[:frames], genre, split))
+    return clips
+
+
+def genre_vocabulary(clips: list[DanceClip], size: int) -> tuple[str, ...]:
+    """("unknown", sorted training genres...), at most `size` entries."""
+    genres = sorted({c.genre for c in clips if c.split == "train"} - {UNKNOWN_GENRE})
+    if len(genres) + 1 > size:
+        raise ValueError(f"{len(genres)} genres in the training data, but the model embeds only {size - 1} (+unknown)")
+    return (UNKNOWN_GENRE, *genres)
+
+
+def genre_ids(genres: list[str | None], vocabulary: tuple[str, ...]) -> np.ndarray:
+    """Indices into the vocabulary; unseen or missing genres map to 0 ("unknown")."""
+    lookup = {g: i for i, g in enumerate(vocabulary)}
+    return np.array([lookup.get(g or UNKNOWN_GENRE, 0) for g in genres], dtype=np.int64)
+
+
+def make_windows(
+    clips: list[DanceClip], window: int, stride: int, vocabulary: tuple[str, ...]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(N,window,151) motion, (N,window,35) music, (N,) genre ids from every clip at `stride`."""
+    if window < 2 or stride < 1:
+        raise ValueError(f"window must be >= 2 and stride >= 1, got {window}, {stride}")
+    starts = [(c, s) for c in clips for s in range(0, len(c.motion) - window + 1, stride)]
+    if not starts:
+        longest = max((len(c.motion) for c in clips), default=0)
+        raise ValueError(f"no clip is as long as the {window}-frame training window (longest: {longest} frames)")
+    motion = np.stack([c.motion[s : s + window] for c, s in starts])
+    music = np.stack([c.music[s : s + window] for c, s in starts])
+    return motion, music, genre_ids([c.genre for c, _ in starts], vocabulary)

@@ -1,0 +1,285 @@
+"""Training loop and CLI shared by `python -m models.motion_expert.train` and `python -m models.edge.train`.
+
+Data: a FineDance/AIST++ folder (see models.diffusion.data) or, by default, the bundled sample. The
+MinMax normaliser is fit on the training windows and stored in the checkpoint. Adan or AdamW, EMA,
+`OUT/last.safetensors` written atomically every `--save-every` steps with optimiser and RNG state:
+rerunning the same command after a kill resumes from it and reproduces the uninterrupted run.
+Loss per logged step goes to `OUT/log.jsonl`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import logging
+import sys
+import time
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from manifests.sample import SAMPLE_ROOT
+from models.body.formats_io import atomic_write
+from models.diffusion.adan import Adan
+from models.diffusion.checkpoint import (
+    MODEL_KINDS,
+    CheckpointMeta,
+    build_model,
+    export_checkpoint,
+    load_checkpoint,
+    prefixed,
+    save_checkpoint,
+)
+from models.diffusion.data import genre_vocabulary, load_dance_folder, make_windows
+from models.diffusion.guidance import (
+    GUIDANCE_PRESETS,
+    GuidanceConfig,
+    training_prediction,
+)
+from models.diffusion.losses import dance_losses
+from models.diffusion.normalizer import MinMaxNormalizer
+from models.diffusion.schedule import DiffusionConfig, GaussianDiffusion
+
+log = logging.getLogger(__name__)
+
+LAST = "last.safetensors"
+LOG = "log.jsonl"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    steps: int = 100_000
+    batch_size: int = 128
+    lr: float = 4e-4
+    weight_decay: float = 0.02
+    optimizer: str = "adan"
+    ema_decay: float = 0.9999
+    stride: int = 15  # window stride in frames (EDGE: 0.5 s)
+    loss_variant: str = "public"
+    log_every: int = 50
+    save_every: int = 1000
+    seed: int = 0
+
+
+@dataclass
+class TrainingData:
+    motion: torch.Tensor  # (N, window, 151), unnormalised
+    music: torch.Tensor  # (N, window, 35)
+    genre: torch.Tensor  # (N,)
+    genres: tuple[str, ...]
+
+
+def load_training_data(root: Path, window: int, stride: int, num_genres: int, cache_dir: Path | None) -> TrainingData:
+    clips = load_dance_folder(root, cache_dir)
+    train = [c for c in clips if c.split == "train"]
+    if not train:
+        raise ValueError(f"{root}: no training clips (check sample.json / splits.json)")
+    vocabulary = genre_vocabulary(train, num_genres)
+    motion, music, genre = make_windows(train, window, stride, vocabulary)
+    log.info("%d training clips -> %d windows of %d frames; genres %s", len(train), len(motion), window, vocabulary)
+    return TrainingData(torch.from_numpy(motion), torch.from_numpy(music), torch.from_numpy(genre), vocabulary)
+
+
+def _optimizer(name: str, model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    if name == "adan":
+        return Adan(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if name == "adamw":
+        return torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    raise ValueError(f"unknown optimizer {name!r}; expected 'adan' or 'adamw'")
+
+
+def _optimizer_tensors(optimizer: torch.optim.Optimizer) -> tuple[dict[str, torch.Tensor], list]:
+    state = optimizer.state_dict()
+    tensors = {f"optim.{i}.{k}": v for i, s in state["state"].items() for k, v in s.items()}
+    return tensors, state["param_groups"]
+
+
+def _restore_optimizer(optimizer: torch.optim.Optimizer, tensors: dict[str, torch.Tensor], groups: list) -> None:
+    state: dict[int, dict[str, torch.Tensor]] = {}
+    for key, value in prefixed(tensors, "optim").items():
+        index, name = key.split(".", 1)
+        state.setdefault(int(index), {})[name] = value
+    optimizer.load_state_dict({"state": state, "param_groups": groups})
+
+
+class Trainer:
+    """One training run in `out_dir`: fresh, or resumed from `out_dir/last.safetensors`."""
+
+    def __init__(
+        self, kind: str, model_config: Any, guidance: GuidanceConfig, data: TrainingData, out_dir: Path,
+        train: TrainConfig, diffusion: DiffusionConfig | None = None, device: str = "cpu", label: str | None = None,
+    ) -> None:
+        self.out_dir, self.train_cfg, self.device, self.data = Path(out_dir), train, torch.device(device), data
+        diffusion = diffusion or DiffusionConfig()
+        self.diffusion = GaussianDiffusion(diffusion)
+        self.meta = CheckpointMeta(
+            kind=kind, model=model_config.to_dict(), guidance=asdict(guidance), diffusion=asdict(diffusion),
+            genres=data.genres, train={k: v for k, v in asdict(train).items() if k != "steps"}, label=label,
+        )
+        torch.manual_seed(train.seed)
+        self.model = build_model(self.meta).to(self.device)
+        self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
+        self.optimizer = _optimizer(train.optimizer, self.model, train)
+        self.normalizer = MinMaxNormalizer.fit(data.motion).to(self.device)
+        self.generator = torch.Generator().manual_seed(train.seed)
+        self.step = 0
+        if (self.out_dir / LAST).is_file():
+            self._resume(self.out_dir / LAST)
+
+    def _resume(self, path: Path) -> None:
+        meta, tensors = load_checkpoint(path)
+        mine = {k: v for k, v in asdict(self.meta).items() if k not in ("step", "label")}
+        theirs = {k: v for k, v in asdict(meta).items() if k not in ("step", "label")}
+        theirs["train"] = {k: v for k, v in theirs["train"].items() if k != "optimizer_groups"}
+        if mine != theirs:
+            changed = sorted(k for k in mine if mine[k] != theirs.get(k))
+            raise ValueError(f"{path}: was trained with different settings ({', '.join(changed)}); use another --out")
+        self.model.load_state_dict(prefixed(tensors, "model"))
+        self.ema.load_state_dict(prefixed(tensors, "ema"))
+        norm = prefixed(tensors, "normalizer")
+        self.normalizer = MinMaxNormalizer(norm["data_min"], norm["data_max"]).to(self.device)
+        _restore_optimizer(self.optimizer, tensors, meta.train["optimizer_groups"])
+        torch.set_rng_state(tensors["rng.torch"])
+        self.generator.set_state(tensors["rng.data"])
+        self.step = meta.step
+        log.info("resumed from %s at step %d", path, self.step)
+
+    def save(self) -> Path:
+        optim, groups = _optimizer_tensors(self.optimizer)
+        tensors = {f"model.{k}": v for k, v in self.model.state_dict().items()}
+        tensors.update({f"ema.{k}": v for k, v in self.ema.state_dict().items()})
+        tensors.update({f"normalizer.{k}": v for k, v in self.normalizer.state_dict().items()})
+        tensors.update(optim)
+        tensors["rng.torch"] = torch.get_rng_state()
+        tensors["rng.data"] = self.generator.get_state()
+        meta = replace(self.meta, step=self.step, train={**self.meta.train, "optimizer_groups": groups})
+        return save_checkpoint(self.out_dir / LAST, meta, tensors)
+
+    def train_step(self) -> dict[str, float]:
+        cfg, data, g = self.train_cfg, self.data, self.generator
+        self.model.train()
+        index = torch.randint(0, len(data.motion), (cfg.batch_size,), generator=g)
+        x0 = self.normalizer.normalize(data.motion[index].to(self.device))
+        music, genre = data.music[index].to(self.device), data.genre[index].to(self.device)
+        t = torch.randint(0, self.diffusion.train_steps, (cfg.batch_size,), generator=g).to(self.device)
+        noise = torch.randn(x0.shape, generator=g).to(self.device)
+        guidance = self.meta.guidance_config()
+        pred = training_prediction(self.model, self.diffusion.q_sample(x0, t, noise), t, music, genre, guidance, g)
+        terms = dance_losses(pred, x0, self.normalizer, cfg.loss_variant)  # type: ignore[arg-type]
+        loss = sum(terms.values())
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        with torch.no_grad():
+            for ema, p in zip(self.ema.parameters(), self.model.parameters()):
+                ema.lerp_(p, 1 - cfg.ema_decay)
+        return {"loss": loss.item(), **{k: v.item() for k, v in terms.items()}}
+
+    def _rewrite_log(self) -> None:
+        """Drop log lines past the resumed step (work lost in the kill is redone and relogged)."""
+        path = self.out_dir / LOG
+        if path.is_file():
+            kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= self.step]
+            atomic_write(path, lambda h: h.write("".join(f"{line}\n" for line in kept).encode()))
+
+    def run(self, steps: int, progress: bool = True) -> Path:
+        """Train until `steps` total steps, saving every `save_every` and at the end."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self._rewrite_log()
+        cfg = self.train_cfg
+        bar = tqdm(total=steps, initial=self.step, desc=f"train {self.meta.kind}", disable=not progress, file=sys.stderr)
+        running: list[float] = []
+        with open(self.out_dir / LOG, "a", encoding="utf-8") as log_file:
+            while self.step < steps:
+                start = time.perf_counter()
+                losses = self.train_step()
+                self.step += 1
+                running.append(losses["loss"])
+                bar.update(1)
+                if self.step % cfg.log_every == 0 or self.step == steps:
+                    row = {"step": self.step, **losses, "mean_loss": float(np.mean(running)),
+                           "seconds_per_step": time.perf_counter() - start}
+                    log_file.write(json.dumps(row) + "\n")
+                    log_file.flush()
+                    bar.set_postfix(loss=f"{row['mean_loss']:.4f}")
+                    log.info("step %d loss %.5f", self.step, row["mean_loss"])
+                    running = []
+                if self.step % cfg.save_every == 0 or self.step == steps:
+                    self.save()
+        bar.close()
+        if self.step == 0 or not (self.out_dir / LAST).is_file():
+            self.save()
+        return self.out_dir / LAST
+
+
+def build_parser(kind: str) -> argparse.ArgumentParser:
+    config_cls = MODEL_KINDS[kind][0]
+    default_guidance = "gft-paper" if kind == "motion_expert" else "cfg"
+    p = argparse.ArgumentParser(
+        prog=f"python -m models.{kind}.train",
+        description=f"Train the {kind} dance diffusion model. Rerun the same command to resume from OUT/{LAST}.",
+    )
+    p.add_argument("--data", type=Path, help="FineDance-layout folder: motion/ + music/ (default: bundled sample)")
+    p.add_argument("--out", type=Path, required=True, help=f"run folder ({LAST}, {LOG})")
+    p.add_argument("--preset", default="cpu_small", help="model preset: paper or cpu_small")
+    p.add_argument("--window", type=int, help="training window in frames (default: the preset's)")
+    p.add_argument("--width", type=int, help="override the preset's width (FFN width = 2x)")
+    p.add_argument("--layers", type=int, help="override the preset's number of dance (decoder) layers")
+    p.add_argument("--guidance", default=default_guidance, choices=sorted(GUIDANCE_PRESETS),
+                   help="gft-paper: GFT as published; gft-public: the MACE-Dance code's variant; cfg: EDGE's")
+    p.add_argument("--loss", default="public", choices=["public", "paper"], help="loss variant (models.diffusion.losses)")
+    p.add_argument("--steps", type=int, default=2000)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=4e-4)
+    p.add_argument("--weight-decay", type=float, default=0.02)
+    p.add_argument("--optimizer", default="adan", choices=["adan", "adamw"])
+    p.add_argument("--ema-decay", type=float, default=0.9999)
+    p.add_argument("--stride", type=int, default=15, help="window stride in frames")
+    p.add_argument("--log-every", type=int, default=50)
+    p.add_argument("--save-every", type=int, default=500)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--export", type=Path, help="also write a slim EMA-weights checkpoint here when done")
+    p.add_argument("--label", help="label carried into the checkpoint and every benchmark output")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("-v", "--verbose", action="store_true")
+    p.set_defaults(config_cls=config_cls)
+    return p
+
+
+def main(kind: str, argv: list[str] | None = None) -> int:
+    args = build_parser(kind).parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        overrides: dict[str, int] = {}
+        if args.window:
+            overrides["window"] = args.window
+        if args.width:
+            overrides.update(width=args.width, ff_width=2 * args.width)
+        if args.layers:
+            overrides["dance_layers"] = args.layers
+        model_config = args.config_cls.preset(args.preset, **overrides)
+        train = TrainConfig(
+            steps=args.steps, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+            optimizer=args.optimizer, ema_decay=args.ema_decay, stride=args.stride, loss_variant=args.loss,
+            log_every=args.log_every, save_every=args.save_every, seed=args.seed,
+        )
+        data = load_training_data(
+            args.data or SAMPLE_ROOT, model_config.window, train.stride, getattr(model_config, "num_genres", 16),
+            args.out / "music_cache",
+        )
+        trainer = Trainer(kind, model_config, GUIDANCE_PRESETS[args.guidance], data, args.out, train,
+                          device=args.device, label=args.label)
+        last = trainer.run(args.steps, progress=not args.no_progress)
+        if args.export:
+            export_checkpoint(last, args.export, label=args.label)
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"trained {kind} to step {trainer.step}: {last}" + (f"; exported {args.export}" if args.export else ""))
+    return 0

@@ -1,0 +1,166 @@
+"""Import a checkpoint of the public MACE-Dance Motion Expert (AMAP-ML/MACE-Dance, Expert-Motion,
+EDGE-style `torch.save({"model_state_dict", "ema_state_dict", "optimizer_state_dict", "normalizer"})`)
+into this project's `MotionExpert` and write it as a safetensors checkpoint.
+
+    python -m models.motion_expert.convert train-2000.pt --out motion_expert.safetensors [--weights ema]
+
+The key layout assumed is written down in docs/models.md. The pickled `normalizer` (EDGE's
+`Normalizer` holding a `MinMaxScaler` with `data_min_`/`data_max_`) is read with a restricted
+unpickler: classes outside torch/numpy/collections become inert attribute holders, nothing runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pickle
+import re
+import sys
+import types
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from models.diffusion.checkpoint import CheckpointMeta, save_checkpoint
+from models.diffusion.guidance import GUIDANCE_PRESETS
+from models.diffusion.normalizer import MinMaxNormalizer
+from models.motion_expert.model import MotionExpert, MotionExpertConfig
+
+# (official key pattern, this project's key) applied in order; \1 is the layer index.
+RENAMES = [
+    (r"^time_mlp\.1\.", "time_embed.linear_1."), (r"^time_mlp\.3\.", "time_embed.linear_2."),
+    (r"^beta_mlp\.1\.", "beta_embed.linear_1."), (r"^beta_mlp\.3\.", "beta_embed.linear_2."),
+    (r"^input_projection\.", "motion_in."), (r"^cond_projection\.", "music_in."),
+    (r"^final_layer\.", "motion_out."), (r"^null_cond_embed$", "null_music"),
+    (r"^musiclayerstack\.(\d+)\.bimamba\.mamba_forward\.", r"music_layers.\1.mixer.forward_mamba."),
+    (r"^musiclayerstack\.(\d+)\.bimamba\.mamba_backward\.", r"music_layers.\1.mixer.backward_mamba."),
+    (r"^musiclayerstack\.(\d+)\.bimamba\.norm\.", r"music_layers.\1.mixer.norm."),
+    (r"^musiclayerstack\.(\d+)\.film\.block\.1\.", r"music_layers.\1.film.proj."),
+    (r"^musiclayerstack\.(\d+)\.genre_MLP\.0\.", r"music_layers.\1.genre.embed."),
+    (r"^musiclayerstack\.(\d+)\.genre_MLP\.1\.", r"music_layers.\1.genre.linear_1."),
+    (r"^musiclayerstack\.(\d+)\.genre_MLP\.3\.", r"music_layers.\1.genre.linear_2."),
+    (r"^dancelayerstack\.(\d+)\.bimamba\.mamba_forward\.", r"dance_layers.\1.mixer.forward_mamba."),
+    (r"^dancelayerstack\.(\d+)\.bimamba\.mamba_backward\.", r"dance_layers.\1.mixer.backward_mamba."),
+    (r"^dancelayerstack\.(\d+)\.bimamba\.norm\.", r"dance_layers.\1.mixer.norm."),
+    (r"^dancelayerstack\.(\d+)\.transformer\.cross_attn\.", r"dance_layers.\1.cross.attn."),
+    (r"^dancelayerstack\.(\d+)\.transformer\.norm_dance\.", r"dance_layers.\1.cross.norm_motion."),
+    (r"^dancelayerstack\.(\d+)\.transformer\.norm_music\.", r"dance_layers.\1.cross.norm_music."),
+    (r"^dancelayerstack\.(\d+)\.transformer\.norm\.", r"dance_layers.\1.cross.norm_ff."),
+    (r"^dancelayerstack\.(\d+)\.transformer\.linear1\.", r"dance_layers.\1.cross.ff_in."),
+    (r"^dancelayerstack\.(\d+)\.transformer\.linear2\.", r"dance_layers.\1.cross.ff_out."),
+    (r"^dancelayerstack\.(\d+)\.film1\.block\.1\.", r"dance_layers.\1.film_mixer.proj."),
+    (r"^dancelayerstack\.(\d+)\.film2\.block\.1\.", r"dance_layers.\1.film_cross.proj."),
+]  # fmt: skip
+_SAFE_MODULES = ("torch", "numpy", "collections", "builtins", "copyreg", "_codecs")
+
+
+class _Opaque:
+    """Stand-in for a class the restricted unpickler does not load: keeps attributes, runs nothing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def __setstate__(self, state: Any) -> None:
+        if isinstance(state, tuple):  # (dict, slots) form
+            state = {k: v for part in state if isinstance(part, dict) for k, v in part.items()}
+        if isinstance(state, dict):
+            self.__dict__.update(state)
+
+
+class _RestrictedUnpickler(pickle.Unpickler):
+    def find_class(self, module: str, name: str) -> Any:
+        if module.split(".")[0] in _SAFE_MODULES:
+            return super().find_class(module, name)
+        return _Opaque
+
+
+_restricted_pickle = types.SimpleNamespace(Unpickler=_RestrictedUnpickler, load=pickle.load, __name__="restricted_pickle")
+
+
+def rename_official(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """Official DanceDecoder keys (optionally `module.`-prefixed) -> MotionExpert keys."""
+    out = {}
+    for key, value in state.items():
+        key = key.removeprefix("module.")
+        for pattern, repl in RENAMES:
+            new, hits = re.subn(pattern, repl, key)
+            if hits:
+                out[new] = value
+                break
+        else:
+            raise ValueError(f"unexpected key {key!r} in the official Motion Expert state dict")
+    return out
+
+
+def infer_config(state: dict[str, torch.Tensor]) -> MotionExpertConfig:
+    """Architecture sizes read off the (renamed) weights; heads are not stored, the public code uses 8."""
+    width = state["motion_in.weight"].shape[0]
+    layers = lambda prefix: len({k.split(".")[1] for k in state if k.startswith(prefix)})
+    mamba = "dance_layers.0.mixer.forward_mamba."
+    return MotionExpertConfig(
+        width=width, ff_width=state["dance_layers.0.cross.ff_in.weight"].shape[0], heads=8,
+        dance_layers=layers("dance_layers."), music_layers=layers("music_layers."),
+        motion_dim=state["motion_in.weight"].shape[1], music_dim=state["music_in.weight"].shape[1],
+        num_genres=state["music_layers.0.genre.embed.weight"].shape[0],
+        d_state=state[mamba + "A_log"].shape[1], d_conv=state[mamba + "conv1d.weight"].shape[-1],
+        expand=state[mamba + "A_log"].shape[0] // width,
+    )
+
+
+def _as_tensor(value: Any, what: str) -> torch.Tensor:
+    if isinstance(value, (torch.Tensor, np.ndarray)):
+        return torch.as_tensor(np.asarray(value, dtype=np.float32))
+    raise ValueError(f"official checkpoint normaliser: {what} is {type(value).__name__}, expected an array")
+
+
+def official_normalizer(normalizer: Any) -> MinMaxNormalizer:
+    """EDGE's Normalizer(scaler=MinMaxScaler(data_min_, data_max_)) -> MinMaxNormalizer."""
+    scaler = getattr(normalizer, "scaler", normalizer)
+    if not hasattr(scaler, "data_min_") or not hasattr(scaler, "data_max_"):
+        raise ValueError("official checkpoint normaliser has no scaler.data_min_ / data_max_")
+    return MinMaxNormalizer(_as_tensor(scaler.data_min_, "data_min_"), _as_tensor(scaler.data_max_, "data_max_"))
+
+
+def convert(source: str | Path, dest: str | Path, weights: str = "model", genres: tuple[str, ...] = ("unknown",)) -> Path:
+    """Official checkpoint -> this project's safetensors checkpoint (GFT as in the public code)."""
+    source = Path(source)
+    try:
+        checkpoint = torch.load(source, map_location="cpu", weights_only=False, pickle_module=_restricted_pickle)
+    except (OSError, RuntimeError, pickle.UnpicklingError, EOFError) as error:
+        raise ValueError(f"{source}: not a readable torch checkpoint ({error})") from error
+    key = {"model": "model_state_dict", "ema": "ema_state_dict"}[weights]
+    if not isinstance(checkpoint, dict) or key not in checkpoint or "normalizer" not in checkpoint:
+        raise ValueError(f"{source}: expected a dict with {key!r} and 'normalizer' (EDGE-style checkpoint)")
+    state = rename_official(checkpoint[key])
+    config = infer_config(state)
+    MotionExpert(config).load_state_dict(state)  # strict: every tensor accounted for, shapes right
+    normalizer = official_normalizer(checkpoint["normalizer"])
+    meta = CheckpointMeta(
+        kind="motion_expert", model=config.to_dict(), guidance=asdict(GUIDANCE_PRESETS["gft-public"]),
+        genres=genres, label=f"converted from the public MACE-Dance checkpoint {source.name} ({weights} weights)",
+    )
+    tensors = {f"model.{k}": v for k, v in state.items()}
+    tensors.update({f"normalizer.{k}": v for k, v in normalizer.state_dict().items()})
+    return save_checkpoint(dest, meta, tensors)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m models.motion_expert.convert", description=__doc__.split("\n\n")[0])
+    p.add_argument("source", type=Path, help="official .pt checkpoint")
+    p.add_argument("--out", type=Path, required=True, help="safetensors checkpoint to write")
+    p.add_argument("--weights", choices=["model", "ema"], default="model", help="the public test code loads 'model'")
+    p.add_argument("--genres", nargs="*", help="genre names by embedding index (index 0 is used for unknown genres)")
+    args = p.parse_args(argv)
+    try:
+        out = convert(args.source, args.out, args.weights, tuple(args.genres) if args.genres else ("unknown",))
+    except (ValueError, FileNotFoundError, RuntimeError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""`python -m models.motion_expert.train --out DIR [--data DIR] [--preset paper|cpu_small] ...`"""
+
+import sys
+
+from models.diffusion.training import main
+
+if __name__ == "__main__":
+    sys.exit(main("motion_expert"))
