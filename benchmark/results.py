@@ -12,12 +12,13 @@ import math
 import os
 import platform
 import subprocess
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable
 
 import jsonschema
+
+from models.body.formats_io import atomic_write
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "results.schema.json"
@@ -110,19 +111,8 @@ def validate(results: dict) -> None:
 
 
 def write_atomic(path: str | os.PathLike, text: str) -> None:
-    """Write text to path via a temp file in the same folder and a rename: never a partial file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write text to path via a temp file and a rename: never a partial file."""
+    atomic_write(path, lambda handle: handle.write(text.encode()))
 
 
 def write_results(results: dict, path: str | os.PathLike) -> None:

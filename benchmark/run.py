@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", type=Path, help="FineDance-layout folder (default: bundled sample)")
     parser.add_argument("--gt-reference", type=Path, help="set anchoring normalisation and FID")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--checkpoint", type=Path,
+                        help="checkpoint for methods that load one (mace_dance, edge); default: their demo checkpoint")
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--out", type=Path, help="results JSON (default: outputs/<method>_<protocol>.json)")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def produce() -> dict:
         protocol = get_protocol(args.protocol)
-        method = create_method(args.method)
+        method = create_method(args.method, **({"checkpoint": str(args.checkpoint)} if args.checkpoint else {}))
         items, gt = load_items(data)
         pred, seconds = generate(method, items, args.seed)
         reference = load_motion_set(args.gt_reference, name="GT reference") if args.gt_reference else None

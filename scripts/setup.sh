@@ -8,9 +8,14 @@ if ! command -v ffmpeg >/dev/null || ! ldconfig -p | grep -q libOSMesa; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends ffmpeg libosmesa6
 fi
+# Headless Chromium + driver: the leaderboard's static page is tested in a real browser.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver
+fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
+.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,cluster]"
 # pyrender pins PyOpenGL 3.1.0, which breaks OSMesa rendering; 3.1.10 works. (Do not run `pip check`.)
 .venv/bin/pip install -q --disable-pip-version-check --no-deps "PyOpenGL==3.1.10"
 echo "setup complete: $(.venv/bin/python -c 'import torch, librosa; print("torch", torch.__version__, "librosa", librosa.__version__)')"
