@@ -27,7 +27,7 @@ def test_paper_preset_has_the_published_size() -> None:
     model = MotionExpert(MotionExpertConfig.preset("paper"))
     assert sum(p.numel() for p in model.parameters()) == 66_680_983  # "about 66.7M with 35-d music"
     assert len(model.dance_layers) == 8 and len(model.music_layers) == 2 and model.config.window == 1200
-    with pytest.raises(ValueError, match="unknown Motion Expert preset"):
+    with pytest.raises(ValueError, match="unknown MotionExpertConfig preset"):
         MotionExpertConfig.preset("huge")
 
 

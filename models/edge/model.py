@@ -5,16 +5,19 @@ memory is the music tokens plus two time tokens."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from models.diffusion.config import PresetConfig
 from models.diffusion.layers import FiLM, SinusoidalEmbedding
 
 
 @dataclass(frozen=True)
-class EdgeConfig:
+class EdgeConfig(PresetConfig):
+    """EDGE hyper-parameters; presets `paper` (EDGE as released with 35-d music) or `cpu_small`."""
+
     width: int = 512
     ff_width: int = 1024
     heads: int = 8
@@ -24,20 +27,6 @@ class EdgeConfig:
     motion_dim: int = 151
     music_dim: int = 35
     window: int = 150  # 5-s windows at 30 fps; longer dances are stitched (models.edge.longform)
-
-    @classmethod
-    def preset(cls, name: str, **overrides: object) -> EdgeConfig:
-        """`paper` (EDGE as released with 35-d music) or `cpu_small`."""
-        presets = {
-            "paper": cls(),
-            "cpu_small": cls(width=64, ff_width=128, heads=4, dance_layers=2, music_layers=1, window=60),
-        }
-        if name not in presets:
-            raise ValueError(f"unknown EDGE preset {name!r}; expected one of {sorted(presets)}")
-        return replace(presets[name], **overrides)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class Rotary(nn.Module):

@@ -4,18 +4,21 @@ positional encoding (the scans give order), x0 prediction of the 151-d EDGE repr
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from models.diffusion.config import PresetConfig
 from models.diffusion.layers import FiLM, TimestepEmbedding
 from models.mamba import Mamba
 
 
 @dataclass(frozen=True)
-class MotionExpertConfig:
+class MotionExpertConfig(PresetConfig):
+    """Motion Expert hyper-parameters; presets `paper` (66.7M parameters) or `cpu_small` (a few hundred thousand, trains on 2 cores)."""
+
     width: int = 512
     ff_width: int = 1024
     heads: int = 8
@@ -30,20 +33,6 @@ class MotionExpertConfig:
     d_conv: int = 4
     expand: int = 2
     mamba_backend: str = "auto"
-
-    @classmethod
-    def preset(cls, name: str, **overrides: object) -> MotionExpertConfig:
-        """`paper` (66.7M parameters) or `cpu_small` (a few hundred thousand, trains on 2 cores)."""
-        presets = {
-            "paper": cls(),
-            "cpu_small": cls(width=64, ff_width=128, heads=4, dance_layers=2, music_layers=1, window=60),
-        }
-        if name not in presets:
-            raise ValueError(f"unknown Motion Expert preset {name!r}; expected one of {sorted(presets)}")
-        return replace(presets[name], **overrides)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class BiMamba(nn.Module):
