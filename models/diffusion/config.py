@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, TypeVar
 
 C = TypeVar("C", bound="PresetConfig")
@@ -28,3 +28,17 @@ class PresetConfig:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class DanceDiffusionConfig(PresetConfig):
+    """Fields every music-to-dance denoiser here shares (widths, depths, the 151-d motion, 35-d music)."""
+
+    width: int = 512
+    ff_width: int = 1024
+    heads: int = 8
+    dance_layers: int = 8
+    music_layers: int = 2
+    dropout: float = 0.1
+    motion_dim: int = 151
+    music_dim: int = 35

@@ -10,22 +10,14 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from models.diffusion.config import PresetConfig
+from models.diffusion.config import DanceDiffusionConfig
 from models.diffusion.layers import FiLM, SinusoidalEmbedding
 
 
 @dataclass(frozen=True)
-class EdgeConfig(PresetConfig):
+class EdgeConfig(DanceDiffusionConfig):
     """EDGE hyper-parameters; presets `paper` (EDGE as released with 35-d music) or `cpu_small`."""
 
-    width: int = 512
-    ff_width: int = 1024
-    heads: int = 8
-    dance_layers: int = 8
-    music_layers: int = 2
-    dropout: float = 0.1
-    motion_dim: int = 151
-    music_dim: int = 35
     window: int = 150  # 5-s windows at 30 fps; longer dances are stitched (models.edge.longform)
 
 

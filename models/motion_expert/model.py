@@ -10,23 +10,15 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.diffusion.config import PresetConfig
+from models.diffusion.config import DanceDiffusionConfig
 from models.diffusion.layers import FiLM, TimestepEmbedding
 from models.mamba import Mamba
 
 
 @dataclass(frozen=True)
-class MotionExpertConfig(PresetConfig):
+class MotionExpertConfig(DanceDiffusionConfig):
     """Motion Expert hyper-parameters; presets `paper` (66.7M parameters) or `cpu_small` (a few hundred thousand, trains on 2 cores)."""
 
-    width: int = 512
-    ff_width: int = 1024
-    heads: int = 8
-    dance_layers: int = 8
-    music_layers: int = 2
-    dropout: float = 0.1
-    motion_dim: int = 151
-    music_dim: int = 35
     num_genres: int = 16
     window: int = 1200  # training frames (40 s at 30 fps); any length can be generated
     d_state: int = 16
