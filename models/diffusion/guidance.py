@@ -13,23 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 import torch
 
+from models.diffusion.denoiser import DanceDenoiser
 from models.diffusion.schedule import Denoiser
-
-
-class DanceDenoiser(Protocol):
-    """What the guidance needs from a model: a cacheable music encoding and an x0 denoiser."""
-
-    training: bool
-
-    def encode_music(self, music: torch.Tensor, genre: torch.Tensor, keep: torch.Tensor) -> Any: ...
-
-    def denoise(self, x: torch.Tensor, t: torch.Tensor, memory: Any, beta: torch.Tensor | None) -> torch.Tensor: ...
-
-    def train(self, mode: bool = True) -> Any: ...
 
 
 @dataclass(frozen=True)

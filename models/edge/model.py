@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from models.diffusion.config import DanceDiffusionConfig
+from models.diffusion.denoiser import DanceDenoiser
 from models.diffusion.layers import FiLM, SinusoidalEmbedding
 
 
@@ -86,7 +87,7 @@ class DecoderLayer(nn.Module):
         return x + self.film_ff(self.ff(self.norm_ff(x)), c)
 
 
-class Edge(nn.Module):
+class Edge(DanceDenoiser):
     """x_t (B,T,151), t, music (B,T,35), keep (B,) -> predicted x0; T <= config.window."""
 
     def __init__(self, config: EdgeConfig) -> None:
@@ -135,9 +136,3 @@ class Edge(nn.Module):
         for layer in self.dance_layers:
             h = layer(h, memory_tokens, c)
         return self.motion_out(h)
-
-    def forward(
-        self, x: torch.Tensor, t: torch.Tensor, music: torch.Tensor, genre: torch.Tensor,
-        keep: torch.Tensor, beta: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        return self.denoise(x, t, self.encode_music(music, genre, keep), beta)

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.diffusion.config import DanceDiffusionConfig
+from models.diffusion.denoiser import DanceDenoiser
 from models.diffusion.layers import FiLM, TimestepEmbedding
 from models.mamba import Mamba
 
@@ -104,7 +105,7 @@ class DanceLayer(nn.Module):
         return x + self.film_cross(self.cross(x, music), c)
 
 
-class MotionExpert(nn.Module):
+class MotionExpert(DanceDenoiser):
     """x_t (B,T,151), t, music (B,T',35), genre (B,), keep (B,), beta (B,) -> predicted x0 (B,T,151)."""
 
     def __init__(self, config: MotionExpertConfig) -> None:
@@ -139,9 +140,3 @@ class MotionExpert(nn.Module):
         for layer in self.dance_layers:
             h = layer(h, memory, c)
         return self.motion_out(h)
-
-    def forward(
-        self, x: torch.Tensor, t: torch.Tensor, music: torch.Tensor, genre: torch.Tensor,
-        keep: torch.Tensor, beta: torch.Tensor | None = None,
-    ) -> torch.Tensor:
-        return self.denoise(x, t, self.encode_music(music, genre, keep), beta)
