@@ -192,13 +192,6 @@ def _per_item_metric(values: dict[str, float], better: str, n_boot: int, seed: i
 def _bas_metric(protocol: Protocol, scores: dict[str, float], n_boot: int, seed: int) -> dict:
     if protocol.lodge_bas_id_filter:
         kept = {i: s for i, s in scores.items() if i[:3] in LODGE_BAS_TEST_IDS}
-        dropped = sorted(set(scores) - set(kept))
-        if dropped:
-            warnings.warn(
-                f"{protocol.id}: BAS skips {len(dropped)} file(s) not in LODGE's hard-coded test ids "
-                f"(reproduced as published): {', '.join(dropped[:20])}",
-                stacklevel=2,
-            )
         value = lodge_bas_mean(list(scores), list(scores.values()))
         return _per_item_metric(kept, "higher", n_boot, seed, aggregate=value)
     return _per_item_metric(scores, "higher", n_boot, seed, aggregate=mean_score(list(scores.values())))

@@ -24,7 +24,6 @@ Conventions where the references crash or divide by zero (documented, warned, ne
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Sequence
 
@@ -32,9 +31,7 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import argrelextrema
 
-from benchmark.metrics.warnings import DegenerateMetricWarning
-
-logger = logging.getLogger(__name__)
+from benchmark.metrics.warnings import DegenerateMetricWarning, MetricWarning
 
 # LODGE metric/beat_align_score.py:86: the 20 FineDance cross-genre test ids minus 193.
 LODGE_BAS_TEST_IDS = (
@@ -209,7 +206,7 @@ def lodge_bas_mean(
     """LODGE's reported BAS: mean of per-file scores over files whose first three characters are
     in `test_ids` (compat default: the reference's 19 ids, which silently drop song 193).
 
-    `test_ids=None` (v1) averages every file. Files skipped by the id filter are logged."""
+    `test_ids=None` (v1) averages every file. Files skipped by the id filter are warned about."""
     if len(names) != len(scores):
         raise ValueError(f"{len(names)} names but {len(scores)} scores")
     if test_ids is None:
@@ -218,10 +215,12 @@ def lodge_bas_mean(
     keep = np.array([name[:3] in allowed for name in names], dtype=bool)
     skipped = [name for name, k in zip(names, keep) if not k]
     if skipped:
-        logger.warning(
-            "LODGE compat BAS skips %d of %d files not in its hard-coded id list: %s",
-            len(skipped), len(names), ", ".join(skipped[:20]),
-        )  # fmt: skip
+        warnings.warn(
+            f"LODGE compat BAS skips {len(skipped)} of {len(names)} files not in its hard-coded id "
+            f"list (reproduced as published): {', '.join(skipped[:20])}",
+            MetricWarning,
+            stacklevel=2,
+        )
     if not keep.any():
         raise ValueError("no file name starts with one of the LODGE BAS test ids")
     return mean_score(np.asarray(scores, dtype=np.float64)[keep])
