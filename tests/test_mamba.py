@@ -8,6 +8,7 @@ import torch
 from mambapy.mamba import MambaBlock, MambaConfig
 
 from models.mamba import Mamba, available_backends, resolve_backend, selective_scan
+from models.mamba.mixer import SCANS
 
 MAMBA_SSM_KEYS = {
     "A_log": (64, 16), "D": (64,), "in_proj.weight": (128, 32), "conv1d.weight": (64, 1, 4),
@@ -21,20 +22,38 @@ def test_state_dict_has_mamba_ssm_names_and_shapes() -> None:
     assert {k: tuple(v.shape) for k, v in state.items()} == MAMBA_SSM_KEYS
 
 
-def test_parallel_and_recurrent_scans_agree_with_mambapy_reference() -> None:
+def test_scans_agree_with_mambapy_reference() -> None:
     torch.manual_seed(0)
     mixer = Mamba(32)
     reference = MambaBlock(MambaConfig(d_model=32, n_layers=1, pscan=False))
     reference.load_state_dict(mixer.state_dict())  # the same state dict ports across implementations
-    x = torch.randn(2, 37, 32)  # not a power of two: pscan pads
-    outputs = {}
-    for backend in ("parallel", "recurrent"):
-        mixer.backend = backend
-        outputs[backend] = mixer(x)
+    x = torch.randn(2, 77, 32)  # not a power of two (pscan pads) nor a multiple of the chunk
     expected = reference(x)
-    assert outputs["parallel"].abs().mean() > 1e-3
-    torch.testing.assert_close(outputs["parallel"], outputs["recurrent"], atol=1e-6, rtol=1e-5)
-    torch.testing.assert_close(outputs["parallel"], expected, atol=1e-6, rtol=1e-5)
+    assert expected.abs().mean() > 1e-3
+    for backend in SCANS:
+        mixer.backend = backend
+        with torch.no_grad():  # the compiled scan is forward only
+            torch.testing.assert_close(mixer(x), expected, atol=1e-6, rtol=1e-5, msg=backend)
+
+
+@pytest.mark.parametrize("delta_scale", [0.05, 3.0, 400.0])
+def test_chunked_and_compiled_scans_are_exact_for_any_decay(delta_scale: float) -> None:
+    """Steep decays shorten the chunk (down to 1 step) instead of overflowing e^{-S}."""
+    torch.manual_seed(3)
+    u, delta = torch.randn(2, 70, 8), torch.rand(2, 70, 8) * delta_scale
+    A, B, C, D = -torch.rand(8, 4) * 16 - 0.1, torch.randn(2, 70, 4), torch.randn(2, 70, 4), torch.ones(8)
+    expected = selective_scan(u, delta, A, B, C, D, scan="recurrent")
+    for scan in ("chunked", "compiled"):
+        out = selective_scan(u, delta, A, B, C, D, scan=scan)
+        assert torch.isfinite(out).all()
+        torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-4, msg=scan)
+
+
+def test_compiled_scan_refuses_gradients() -> None:
+    u = torch.randn(1, 5, 4, requires_grad=True)
+    args = (torch.rand(1, 5, 4), -torch.rand(4, 2), torch.randn(1, 5, 2), torch.randn(1, 5, 2), torch.ones(4))
+    with pytest.raises(ValueError, match="no backward"):
+        selective_scan(u, *args, scan="compiled")
 
 
 def test_scan_gradients_agree() -> None:
@@ -42,11 +61,12 @@ def test_scan_gradients_agree() -> None:
     u, delta = torch.randn(1, 20, 8, requires_grad=True), torch.rand(1, 20, 8) * 0.5
     A, B, C, D = -torch.rand(8, 4) - 0.1, torch.randn(1, 20, 4), torch.randn(1, 20, 4), torch.ones(8)
     grads = []
-    for parallel in (True, False):
-        (selective_scan(u, delta, A, B, C, D, parallel=parallel) ** 2).sum().backward()
+    for scan in ("parallel", "chunked", "recurrent"):
+        (selective_scan(u, delta, A, B, C, D, scan=scan) ** 2).sum().backward()
         grads.append(u.grad.clone())
         u.grad = None
-    torch.testing.assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-5)
+    for grad in grads[1:]:
+        torch.testing.assert_close(grad, grads[0], atol=1e-5, rtol=1e-5)
 
 
 def test_forward_mamba_is_causal() -> None:
@@ -63,11 +83,11 @@ def test_forward_mamba_is_causal() -> None:
 
 def test_backend_selection_on_cpu() -> None:
     cpu = torch.device("cpu")
-    assert available_backends() == ["parallel", "recurrent"]  # no GPU here
+    assert available_backends() == list(SCANS)  # no GPU here
     with torch.enable_grad():
         assert resolve_backend("auto", cpu) == "parallel"
     with torch.no_grad():
-        assert resolve_backend("auto", cpu) == "recurrent"
+        assert resolve_backend("auto", cpu) == "compiled"
     assert resolve_backend("recurrent", cpu) == "recurrent"
     with pytest.raises(ValueError, match="needs CUDA tensors"):
         resolve_backend("cuda", cpu)

@@ -54,6 +54,20 @@ def test_dropped_condition_ignores_music_and_genre() -> None:
     assert (a - c).abs().max() > 1e-4
 
 
+def test_cached_music_keys_values_match_multihead_attention() -> None:
+    """The cross-attention computed from keys/values cached once per sequence equals the public
+    code's nn.MultiheadAttention call on the normalised music, with the same parameters."""
+    torch.manual_seed(0)
+    block = MotionExpert(TINY).eval().dance_layers[0].cross
+    x, music = torch.randn(2, 17, 32), torch.randn(2, 23, 32)
+    with torch.no_grad():
+        ours = block(x, block.project_music(music))
+        normed = block.norm_music(music)
+        a = block.attn(block.norm_motion(x), normed, normed, need_weights=False)[0]
+        public = block.ff_out(torch.nn.functional.gelu(block.ff_in(block.norm_ff(a))))
+    torch.testing.assert_close(ours, public, atol=1e-6, rtol=1e-5)
+
+
 def test_bimamba_sees_both_past_and_future() -> None:
     torch.manual_seed(0)
     model = MotionExpert(TINY).eval()

@@ -31,7 +31,7 @@ def test_demo_methods_generate_labelled_timed_motion(name: str) -> None:
     assert motions["s013"].num_frames == item.num_frames and motions["s013"].fps == item.fps
     timing = method.timing([item], frames=64, batch=8)
     assert timing["latency_fps"] > 0 and timing["throughput_batch"] == 2 and timing["latency_frames"] == 64
-    assert timing["backend"] == ("mamba:recurrent" if name == "mace_dance" else "torch")
+    assert timing["backend"] == ("mamba:compiled" if name == "mace_dance" else "torch")
 
 
 def test_method_rejects_a_checkpoint_of_the_other_model() -> None:

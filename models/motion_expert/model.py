@@ -44,12 +44,21 @@ class BiMamba(nn.Module):
         return self.dropout(self.forward_mamba(x) + self.backward_mamba(x.flip(1)).flip(1))
 
 
+KeyValue = tuple[torch.Tensor, torch.Tensor]
+
+
 class CrossModalBlock(nn.Module):
     """Motion queries attend to music (pre-norm), then a GELU FFN; as in the public code, only the
-    FFN output is returned (no residual between attention and FFN)."""
+    FFN output is returned (no residual between attention and FFN).
+
+    The music keys and values do not depend on the diffusion step, so `project_music` computes them
+    once per sequence; `attn` holds nn.MultiheadAttention's parameters (the public state-dict names)
+    and its math is done here with scaled_dot_product_attention.
+    """
 
     def __init__(self, config: MotionExpertConfig) -> None:
         super().__init__()
+        self.heads = config.heads
         self.norm_motion = nn.LayerNorm(config.width)
         self.norm_music = nn.LayerNorm(config.width)
         self.attn = nn.MultiheadAttention(config.width, config.heads, dropout=config.dropout, batch_first=True)
@@ -58,9 +67,23 @@ class CrossModalBlock(nn.Module):
         self.ff_out = nn.Linear(config.ff_width, config.width)
         self.dropout = nn.Dropout(config.dropout)
 
-    def forward(self, x: torch.Tensor, music: torch.Tensor) -> torch.Tensor:
+    def _project(self, x: torch.Tensor, which: int) -> torch.Tensor:
+        """Rows `which` (0 q, 1 k, 2 v) of the packed in-projection, split into heads (B,H,T,d/H)."""
+        d = self.attn.embed_dim
+        rows = slice(which * d, (which + 1) * d)
+        out = F.linear(x, self.attn.in_proj_weight[rows], self.attn.in_proj_bias[rows])
+        return out.unflatten(-1, (self.heads, -1)).transpose(1, 2)
+
+    def project_music(self, music: torch.Tensor) -> KeyValue:
+        """Keys and values of the (encoded) music tokens."""
         music = self.norm_music(music)
-        a = self.dropout(self.attn(self.norm_motion(x), music, music, need_weights=False)[0])
+        return self._project(music, 1), self._project(music, 2)
+
+    def forward(self, x: torch.Tensor, music_kv: KeyValue) -> torch.Tensor:
+        q = self._project(self.norm_motion(x), 0)
+        dropout = self.attn.dropout if self.training else 0.0
+        a = F.scaled_dot_product_attention(q, *music_kv, dropout_p=dropout).transpose(1, 2).flatten(2)
+        a = self.dropout(self.attn.out_proj(a))
         return self.dropout(self.ff_out(self.dropout(F.gelu(self.ff_in(self.norm_ff(a))))))
 
 
@@ -100,9 +123,9 @@ class DanceLayer(nn.Module):
         self.film_mixer = FiLM(config.width)
         self.film_cross = FiLM(config.width)
 
-    def forward(self, x: torch.Tensor, music: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, music_kv: KeyValue, c: torch.Tensor) -> torch.Tensor:
         x = x + self.film_mixer(self.mixer(x), c)
-        return x + self.film_cross(self.cross(x, music), c)
+        return x + self.film_cross(self.cross(x, music_kv), c)
 
 
 class MotionExpert(DanceDenoiser):
@@ -121,22 +144,24 @@ class MotionExpert(DanceDenoiser):
         self.null_music = nn.Parameter(torch.zeros(1, 1, d))
         self.motion_out = nn.Linear(d, config.motion_dim)
 
-    def encode_music(self, music: torch.Tensor, genre: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        """Music tokens (B,T',d); dropped conditions (keep=False) become the null embedding.
+    def encode_music(self, music: torch.Tensor, genre: torch.Tensor, keep: torch.Tensor) -> list[KeyValue]:
+        """Each dance layer's cross-attention keys and values of the music tokens (B,T',d).
 
-        As in the public code the null embedding is added to kept tokens too: m * keep + null.
+        Dropped conditions (keep=False) become the null embedding; as in the public code the null
+        embedding is added to kept tokens too: m * keep + null.
         """
         m = self.music_in(music)
         for layer in self.music_layers:
             m = layer(m, genre)
-        return m * keep.to(m.dtype).view(-1, 1, 1) + self.null_music
+        m = m * keep.to(m.dtype).view(-1, 1, 1) + self.null_music
+        return [layer.cross.project_music(m) for layer in self.dance_layers]
 
-    def denoise(self, x: torch.Tensor, t: torch.Tensor, memory: torch.Tensor, beta: torch.Tensor | None) -> torch.Tensor:
+    def denoise(self, x: torch.Tensor, t: torch.Tensor, memory: list[KeyValue], beta: torch.Tensor | None) -> torch.Tensor:
         """Predicted x0 from x_t given encoded music; beta=None means 1 (no GFT mixing)."""
         if beta is None:
             beta = torch.ones(x.shape[0], device=x.device)
         c = self.time_embed(t) + self.beta_embed(beta * 1000)
         h = self.motion_in(x)
-        for layer in self.dance_layers:
-            h = layer(h, memory, c)
+        for layer, music_kv in zip(self.dance_layers, memory, strict=True):
+            h = layer(h, music_kv, c)
         return self.motion_out(h)
