@@ -1,7 +1,14 @@
-"""Build the MA-Data 3D part: render FineDance motion into music-aligned clips with keypoints.
+"""Build MA-Data: the 3D part from FineDance motion, or the internet part from dance videos.
 
     python -m curation.build --source finedance [--root FINEDANCE] [--out DIR] [--executor local|ray]
+    python -m curation.build --source internet --urls urls.txt|.csv|.parquet [--videos DIR] [--config my.yaml]
 
+Internet: download (yt-dlp) -> shots (PySceneDetect) -> 5-10 s windows -> 2D pose on sampled frames ->
+filters (one dancer, full body, keypoint confidence, motion, resolution, fps, audio with a beat,
+duration, near-duplicates) -> clips + manifest rows (rejected ones keep reason and scores), summary.md
+and preview.png. Thresholds: curation/configs/internet.yaml. See docs/curation.md.
+
+FineDance:
 Stages: plan (validate motion + music, beat-aligned windows) -> render (video + audio, keypoints,
 pose video, motion slice per clip) -> manifest.parquet + preview.png. Resumable per clip: a rerun
 skips finished clips, redoes unfinished ones and keeps failed rows unless --retry-failed. Exit code
@@ -46,8 +53,8 @@ from models.body.render import FLOORS, SceneStyle
 
 logger = logging.getLogger("curation.build")
 
-SOURCES = ("finedance",)
-DEFAULT_OUT = Path("outputs/ma_data_3d")
+SOURCES = ("finedance", "internet")
+DEFAULT_OUT = {"finedance": Path("outputs/ma_data_3d"), "internet": Path("outputs/ma_data_internet")}
 SAMPLE_NOTICE = ("no --root given: building from the bundled sample (FineDance layout; a real dancer's mocap "
                  "retargeted to SMPL + real CC-BY music; it is NOT FineDance)")  # fmt: skip
 
@@ -92,7 +99,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--root", type=Path, help="FineDance root (motion/, music/, label_json/); default: the bundled sample"
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output folder (default {DEFAULT_OUT})")
+    parser.add_argument(
+        "--out", type=Path, help=f"output folder (default {DEFAULT_OUT['finedance']} or {DEFAULT_OUT['internet']})"
+    )
     parser.add_argument(
         "--executor", choices=EXECUTORS, default="local", help="local process pool or Ray (extra 'cluster')"
     )
@@ -104,6 +113,16 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--retry-failed", action="store_true", help="redo failed rows (finished clips are always kept)")
     parser.add_argument("--limit", type=_positive_int, help="only the first N sources (by id)")
+    group = parser.add_argument_group("internet source")
+    group.add_argument("--urls", type=Path, help="URL list: text (one a line), CSV or Parquet with url[, genre, tags]")
+    group.add_argument("--videos", type=Path, help="a folder of local videos (searched recursively)")
+    group.add_argument("--config", type=Path, help="YAML overriding curation/configs/internet.yaml")
+    group.add_argument("--pose", choices=("mediapipe", "vitpose"), default="mediapipe", help="2D pose estimator")
+    group.add_argument("--vitpose-checkpoint", type=Path, help="easy_ViTPose .pth (or set MACE_VITPOSE)")
+    group.add_argument("--detector", help="person boxes for ViTPose: 'mediapipe' (default) or a YOLOv8 .onnx path")
+    group.add_argument(
+        "--enable-file-urls", action="store_true", help="allow file:// URLs in the list (off: they are rejected)"
+    )
     parser.add_argument(
         "--split-scheme", choices=SPLIT_SCHEMES, default="cross_genre", help="FineDance split to record"
     )
@@ -162,7 +181,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--preview", type=int, default=6, help="clips in the contact sheet preview.png (0: none)")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.out = args.out or DEFAULT_OUT[args.source]
+    return args
 
 
 def settings_from_args(args: argparse.Namespace) -> ClipSettings:
@@ -175,7 +196,7 @@ def settings_from_args(args: argparse.Namespace) -> ClipSettings:
     return ClipSettings(width, height, args.fps, min_s, max_s, body, cameras, style, args.seed)
 
 
-def _check_config(out_dir: Path, config: dict) -> None:
+def check_config(out_dir: Path, config: dict) -> None:
     """Refuse to mix clips made with different settings in one folder."""
     path = out_dir / "config.json"
     if path.is_file():
@@ -285,7 +306,7 @@ def build(args: argparse.Namespace) -> int:
               "split_scheme": args.split_scheme, "settings": json.loads(settings.as_json())}  # fmt: skip
     with exclusive_output(out_dir):
         remove_temp_files(out_dir)
-        _check_config(out_dir, config)
+        check_config(out_dir, config)
         store = RowStore(out_dir)
         executor = make_executor(args.executor, args.workers, args.ray_address, worker_env(args))
         try:
@@ -321,6 +342,10 @@ def build(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.source == "internet":
+        from curation.internet_build import build_internet
+
+        return build_internet(args, check_config)
     return build(args)
 
 

@@ -64,3 +64,36 @@ def write_contact_sheet(out_dir: Path, rows: Sequence[dict], path: Path) -> Path
     if not ok:
         raise RuntimeError(f"{path}: PNG encoding failed")
     return atomic_write(path, lambda handle: handle.write(encoded.tobytes()))
+
+
+def _internet_tile(out_dir: Path, row: dict) -> np.ndarray:
+    """The source frame nearest the window middle with every person's keypoints (from sources/<id>/pose.npz)."""
+    pose = np.load(out_dir / "sources" / row["source_id"] / "pose.npz")
+    frames = pose["frames"]
+    inside = np.flatnonzero((frames >= row["start_frame"]) & (frames < row["end_frame"]))
+    k = int(inside[len(inside) // 2])
+    frame = _read_frame(Path(row["source_file"]), int(frames[k]))
+    stick = max(1, round(2 * max(frame.shape[:2]) / TILE))
+    for person in range(pose["keypoints"].shape[1]):
+        if pose["person_scores"][k, person] > 0:
+            points = openpose18_from_coco17(np.concatenate([pose["keypoints"][k, person],
+                                                            pose["scores"][k, person, :, None]], axis=-1))  # fmt: skip
+            frame = draw_openpose(frame, points[:, :2], points[:, 2] > 0.3, stick)
+    label = row["status"] if row["status"] == "ok" else (row["reason"] or "").split(":")[0]
+    return _tile(frame, f"{row['id'][-16:]} {label}")
+
+
+def write_internet_contact_sheet(out_dir: Path, rows: Sequence[dict], path: Path, per_kind: int = 6) -> Path:
+    """Sheet of up to `per_kind` kept clips (top row) and rejected windows (bottom row) with keypoints drawn."""
+    scored = [r for r in rows if r.get("start_s") is not None
+              and (out_dir / "sources" / r["source_id"] / "pose.npz").is_file()]  # fmt: skip
+    groups = [[r for r in scored if r["status"] == "ok"][:per_kind], [r for r in scored if r["status"] != "ok"][:per_kind]]
+    strips = [np.concatenate([_internet_tile(out_dir, r) for r in group], axis=1) for group in groups if group]
+    if not strips:
+        raise ValueError("no scored windows to preview")
+    width = max(s.shape[1] for s in strips)
+    sheet = np.concatenate([np.pad(s, ((0, 0), (0, width - s.shape[1]), (0, 0))) for s in strips], axis=0)
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError(f"{path}: PNG encoding failed")
+    return atomic_write(path, lambda handle: handle.write(encoded.tobytes()))

@@ -73,13 +73,18 @@ CLIP_FIELDS: tuple[pa.Field, ...] = (
 )
 
 
-def manifest_schema(extra_fields: Sequence[pa.Field] = ()) -> pa.Schema:
-    """The clip schema plus a source's own columns, with the schema version in its metadata."""
+def manifest_schema(extra_fields: Sequence[pa.Field] = (), required_paths: Sequence[str] = PATH_COLUMNS) -> pa.Schema:
+    """The clip schema plus a source's own columns; the metadata holds the schema version and which
+    path columns an ok row must fill (internet clips have no 3D motion, for instance)."""
     names = [f.name for f in CLIP_FIELDS]
     clashes = sorted({f.name for f in extra_fields} & set(names))
     if clashes:
         raise ValueError(f"extra manifest columns clash with the clip schema: {clashes}")
-    return pa.schema([*CLIP_FIELDS, *extra_fields], metadata={"mace_manifest_schema": SCHEMA_VERSION})
+    unknown = sorted(set(required_paths) - set(PATH_COLUMNS))
+    if unknown:
+        raise ValueError(f"required paths {unknown} are not path columns {PATH_COLUMNS}")
+    metadata = {"mace_manifest_schema": SCHEMA_VERSION, "mace_required_paths": ",".join(required_paths)}
+    return pa.schema([*CLIP_FIELDS, *extra_fields], metadata=metadata)
 
 
 CLIP_SCHEMA = manifest_schema()
@@ -99,7 +104,9 @@ def _check_row(row: dict, schema: pa.Schema) -> None:
     if status != "ok" and not row.get("reason"):
         raise ValueError(f"manifest row {row_id!r}: a {status} row needs a reason")
     if status == "ok":
-        missing = [name for name in PATH_COLUMNS if name in schema.names and not row.get(name)]
+        required = (schema.metadata or {}).get(b"mace_required_paths")
+        names = required.decode().split(",") if required else PATH_COLUMNS
+        missing = [name for name in names if name in schema.names and not row.get(name)]
         if missing:
             raise ValueError(f"manifest row {row_id!r}: an ok row needs paths {missing}")
 

@@ -18,4 +18,7 @@ fi
 .venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,cluster]"
 # pyrender pins PyOpenGL 3.1.0, which breaks OSMesa rendering; 3.1.10 works. (Do not run `pip check`.)
 .venv/bin/pip install -q --disable-pip-version-check --no-deps "PyOpenGL==3.1.10"
+# mediapipe (default 2D pose model) depends on opencv-contrib-python, a second cv2 next to the headless
+# one; --no-deps keeps one OpenCV (its real needs, absl-py/flatbuffers/matplotlib, are core deps).
+.venv/bin/pip install -q --disable-pip-version-check --no-deps "mediapipe>=1.2,<1.3"
 echo "setup complete: $(.venv/bin/python -c 'import torch, librosa; print("torch", torch.__version__, "librosa", librosa.__version__)')"

@@ -16,6 +16,7 @@ COCO17 = (
     "left_shoulder", "right_shoulder", "left_elbow", "right_elbow", "left_wrist", "right_wrist",
     "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle",
 )  # fmt: skip
+FOOT6 = ("left_big_toe", "left_small_toe", "left_heel", "right_big_toe", "right_small_toe", "right_heel")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,8 @@ class PoseFrames:
         padded with NaN where a frame has fewer. scores: (T, P, 17) float32 in [0, 1], 0 for padding.
     person_scores: (T, P) float32 detection confidence, 0 for padding. Persons are sorted by
         person_scores, highest first, in every frame.
+    foot_keypoints / foot_scores: optional (T, P, 6, 2) / (T, P, 6) feet in COCO-WholeBody foot order
+        (FOOT6), for backends that see feet; None when the backend has none.
     """
 
     keypoints: np.ndarray
@@ -33,6 +36,8 @@ class PoseFrames:
     person_scores: np.ndarray
     width: int
     height: int
+    foot_keypoints: np.ndarray | None = None
+    foot_scores: np.ndarray | None = None
 
     @property
     def persons_per_frame(self) -> np.ndarray:
@@ -48,3 +53,63 @@ class PoseEstimator(Protocol):
     def estimate(self, frames: np.ndarray) -> PoseFrames:
         """Poses in (T, H, W, 3) uint8 RGB frames."""
         ...
+
+
+@dataclass(frozen=True)
+class Person:
+    """One person in one frame, as a backend found it (pixels of the full frame)."""
+
+    keypoints: np.ndarray  # (17, 2) x, y
+    scores: np.ndarray  # (17,)
+    score: float
+    feet: np.ndarray | None = None  # (6, 2) in FOOT6 order
+    foot_scores: np.ndarray | None = None  # (6,)
+
+    def box(self, min_score: float = 0.0) -> np.ndarray:
+        """(x0, y0, x1, y1) around the keypoints scoring above min_score (all of them if none do)."""
+        use = self.scores > min_score
+        points = self.keypoints[use] if use.any() else self.keypoints
+        return np.concatenate([points.min(axis=0), points.max(axis=0)])
+
+
+def box_iou(a: np.ndarray, b: np.ndarray) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    inter = np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0, None).prod()
+    union = np.clip(a[2:] - a[:2], 0, None).prod() + np.clip(b[2:] - b[:2], 0, None).prod() - inter
+    return float(inter / union) if union > 0 else 0.0
+
+
+def suppress_duplicates(persons: list[Person], iou: float) -> list[Person]:
+    """Greedy non-maximum suppression on keypoint boxes: keep the best-scoring of overlapping persons."""
+    kept: list[Person] = []
+    for person in sorted(persons, key=lambda p: -p.score):
+        if all(box_iou(person.box(0.3), other.box(0.3)) <= iou for other in kept):
+            kept.append(person)
+    return kept
+
+
+def pose_frames_from_persons(per_frame: list[list[Person]], width: int, height: int) -> PoseFrames:
+    """Pack per-frame person lists into PoseFrames (sorted by score, NaN/0 padding, feet if every person has them)."""
+    count = max((len(p) for p in per_frame), default=0)
+    frames = len(per_frame)
+    keypoints = np.full((frames, count, 17, 2), np.nan, np.float32)
+    scores = np.zeros((frames, count, 17), np.float32)
+    person_scores = np.zeros((frames, count), np.float32)
+    everyone = [p for persons in per_frame for p in persons]
+    with_feet = bool(everyone) and all(p.feet is not None for p in everyone)
+    feet = np.full((frames, count, 6, 2), np.nan, np.float32) if with_feet else None
+    foot_scores = np.zeros((frames, count, 6), np.float32) if with_feet else None
+    for t, persons in enumerate(per_frame):
+        for k, person in enumerate(sorted(persons, key=lambda p: -p.score)):
+            keypoints[t, k], scores[t, k], person_scores[t, k] = person.keypoints, person.scores, person.score
+            if with_feet:
+                feet[t, k], foot_scores[t, k] = person.feet, person.foot_scores
+    return PoseFrames(keypoints, scores, person_scores, width, height, feet, foot_scores)
+
+
+def check_frames(frames: np.ndarray) -> np.ndarray:
+    """Frames as (T, H, W, 3) uint8 RGB, or ValueError saying what is wrong."""
+    frames = np.asarray(frames)
+    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
+        raise ValueError(f"pose estimation needs (T, H, W, 3) uint8 RGB frames, got {frames.shape} {frames.dtype}")
+    return frames

@@ -1,0 +1,109 @@
+"""Download one video with yt-dlp's Python API, keeping provenance, and classify failures.
+
+Format: best video up to `max_height` plus best audio (merged), else the best single file. yt-dlp
+retries HTTP, fragment and extractor errors with exponential back-off; the caller retries whole
+sources whose failure is transient (403, 429, bot checks, timeouts) in later passes, and records
+permanent ones (unavailable, private, removed, unsupported URL) as rejected.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import re
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+TRANSIENT = re.compile(
+    r"HTTP Error (403|429|5\d\d)|Too Many Requests|not a bot|Sign in to confirm|timed? ?out|Connection (reset|refused|aborted)"
+    r"|Temporary failure|Network is unreachable|IncompleteRead|rate.?limit",
+    re.IGNORECASE,
+)
+PROVENANCE_KEYS = ("webpage_url", "extractor_key", "id", "uploader", "license", "upload_date", "format_id")
+
+
+class DownloadFailed(Exception):
+    """A download that failed; `transient` says whether trying again later may succeed."""
+
+    def __init__(self, url: str, message: str, transient: bool) -> None:
+        super().__init__(f"{url}: {message}")
+        self.transient = transient
+
+
+def is_transient(message: str) -> bool:
+    """True for failures worth retrying later (rate limits, bot checks, timeouts, server errors)."""
+    return bool(TRANSIENT.search(message))
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ytdlp_options(dest: Path, settings: dict, enable_file_urls: bool) -> dict[str, Any]:
+    """yt-dlp options for one download into `dest` (see curation/configs/internet.yaml, section download)."""
+    height = int(settings["max_height"])
+    retries = int(settings["retries"])
+    return {
+        "format": f"bv*[height<={height}]+ba/b[height<={height}]/bv*+ba/b",
+        "merge_output_format": "mp4",
+        "outtmpl": {"default": str(dest / "source.%(ext)s")},
+        "download_archive": str(dest.parent / "download_archive.txt"),
+        "writeinfojson": True,
+        "retries": retries,
+        "fragment_retries": retries,
+        "extractor_retries": retries,
+        "retry_sleep_functions": {name: _backoff for name in ("http", "fragment", "extractor")},
+        "ratelimit": settings.get("ratelimit"),
+        "sleep_interval": settings.get("sleep_interval") or None,
+        "max_sleep_interval": settings.get("max_sleep_interval") or None,
+        "cookiefile": settings.get("cookiefile"),
+        "enable_file_urls": enable_file_urls,
+        "noplaylist": True,
+        "quiet": True,
+        "no_warnings": True,
+        "noprogress": True,
+        "logger": logger,
+    }
+
+
+def _backoff(attempt: int) -> float:
+    return min(2.0**attempt, 60.0)
+
+
+def download(url: str, dest: Path, settings: dict, enable_file_urls: bool = False) -> tuple[Path, dict]:
+    """Download `url` into `dest`; returns (file, provenance). Raises DownloadFailed."""
+    import yt_dlp
+
+    dest.mkdir(parents=True, exist_ok=True)
+    options = ytdlp_options(dest, settings, enable_file_urls)
+    try:
+        with yt_dlp.YoutubeDL(options) as ydl:
+            info = ydl.sanitize_info(ydl.extract_info(url, download=True))
+    except yt_dlp.utils.DownloadError as error:
+        message = re.sub(r"^ERROR: ", "", str(error))
+        raise DownloadFailed(url, message, is_transient(message)) from error
+    except Exception as error:
+        raise DownloadFailed(url, f"{type(error).__name__}: {error}", is_transient(str(error))) from error
+    if info is None or info.get("_type") == "playlist":
+        raise DownloadFailed(url, "not a single video (playlist or nothing found)", transient=False)
+    # a video already in the download archive (a run killed after yt-dlp finished) is not downloaded again
+    files = [p for p in sorted(dest.glob("source.*")) if p.suffix not in (".json", ".part", ".ytdl")]
+    if not files:
+        raise DownloadFailed(url, "yt-dlp reported no downloaded file", transient=False)
+    path = files[0]
+    provenance = {key: info.get(key) for key in PROVENANCE_KEYS}
+    provenance.update(
+        downloaded_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        downloader=f"yt-dlp {yt_dlp.version.__version__}",
+        source_sha256=sha256_file(path),
+        file=path.name,
+    )
+    return path, provenance

@@ -1,0 +1,271 @@
+"""The internet source: read the input list, download each video, and turn one source video into clip rows.
+
+`process_source` is the per-source worker: probe -> shots -> windows -> pose on sampled frames ->
+audio rhythm -> filter scores -> clip files for the windows that pass. Bad media (corrupt, truncated,
+zero frames) becomes one rejected row; windows of a good source each get a row with every score.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import math
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from curation.download import download, sha256_file
+from curation.filters import dhash, first_failure, pose_scores, rhythm_score, thresholds
+from curation.internet_clips import cut_clip, extract_audio, keyframe_times
+from curation.shots import detect_shots, detector_description, shot_windows
+from models.body.formats_io import atomic_write
+from models.music import onset_envelope, track_beats
+from models.music.audio import load_audio
+from models.pose import load_pose_estimator, to_coco25
+from models.pose.base import PoseFrames
+from models.video.io import probe_video, read_frames_at
+
+logger = logging.getLogger(__name__)
+
+VIDEO_SUFFIXES = (".mp4", ".mkv", ".webm", ".mov", ".avi", ".m4v")
+RHYTHM_FPS = 30  # onset envelope grid (sr = 30 * 512)
+
+
+@dataclass(frozen=True)
+class SourceTask:
+    """One input video: a URL (downloaded into out_dir/sources/<id>/) or a local file."""
+
+    source_id: str
+    url: str
+    out_dir: Path
+    config: dict = field(hash=False)
+    local_path: Path | None = None
+    genre: str | None = None
+    tags: tuple[str, ...] = ()
+    enable_file_urls: bool = False
+    pose_options: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def source_dir(self) -> Path:
+        return self.out_dir / "sources" / self.source_id
+
+    def base_row(self, row_id: str) -> dict:
+        return {"id": row_id, "source": "internet", "source_id": self.source_id, "url": self.url,
+                "genre": self.genre, "tags": list(self.tags), "split": "train"}  # fmt: skip
+
+
+def _source_id(key: str, stem: str) -> str:
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-")[:24] or "video"
+    return f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
+
+
+def read_url_list(path: Path) -> list[dict]:
+    """Rows {url, genre, tags} from a text (one URL a line, # comments), CSV or Parquet file with a url column."""
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such URL list")
+    if path.suffix == ".parquet":
+        rows = pq.read_table(path).to_pylist()
+    elif path.suffix == ".csv":
+        rows = pacsv.read_csv(path).to_pylist()
+    else:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        rows = [{"url": line.strip()} for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if rows and "url" not in rows[0]:
+        raise ValueError(f"{path}: needs a 'url' column, found {sorted(rows[0])}")
+    for row in rows:
+        tags = row.get("tags") or ()
+        row["tags"] = tuple(tags.split(";") if isinstance(tags, str) else tags)
+    return rows
+
+
+def make_tasks(out_dir: Path, config: dict, urls: Path | None = None, videos: Path | None = None,
+               enable_file_urls: bool = False, pose_options: dict | None = None) -> list[SourceTask]:  # fmt: skip
+    """Tasks for every URL of the list and every video file under `videos`, sorted by source id."""
+    options = tuple(sorted((pose_options or {}).items()))
+    tasks = []
+    for row in read_url_list(urls) if urls else []:
+        url = str(row["url"]).strip()
+        stem = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
+        tasks.append(SourceTask(_source_id(url, stem), url, out_dir, config, None, row.get("genre"), row["tags"],
+                                enable_file_urls, options))  # fmt: skip
+    if videos is not None:
+        if not videos.is_dir():
+            raise NotADirectoryError(f"{videos}: not a folder of videos")
+        for path in sorted(p for p in videos.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES):
+            path = path.resolve()
+            tasks.append(SourceTask(_source_id(str(path), path.stem), path.as_uri(), out_dir, config, path,
+                                    pose_options=options))  # fmt: skip
+    ids = [t.source_id for t in tasks]
+    if len(set(ids)) != len(ids):
+        raise ValueError("the input lists the same URL or file twice")
+    return sorted(tasks, key=lambda t: t.source_id)
+
+
+def fetch_source(task: SourceTask) -> dict:
+    """Download (or register a local file) once; returns the saved record {file, provenance...}."""
+    record_path = task.source_dir / "source.json"
+    if record_path.is_file():
+        return json.loads(record_path.read_text(encoding="utf-8"))
+    if task.local_path is not None:
+        record = {"file": str(task.local_path), "extractor_key": "local", "id": task.local_path.stem,
+                  "downloader": "local", "source_sha256": sha256_file(task.local_path)}  # fmt: skip
+    else:
+        path, record = download(task.url, task.source_dir, task.config["download"], task.enable_file_urls)
+        record["file"] = str(path)
+    text = json.dumps(record, indent=1, sort_keys=True).encode()
+    atomic_write(record_path, lambda handle: handle.write(text))
+    return record
+
+
+def provenance_columns(record: dict) -> dict:
+    """Manifest provenance columns from a fetch record."""
+    return {"platform": record.get("extractor_key"), "video_id": record.get("id"), "uploader": record.get("uploader"),
+            "license": record.get("license"), "upload_date": record.get("upload_date"),
+            "downloaded_at": record.get("downloaded_at"), "downloader": record.get("downloader"),
+            "format_id": record.get("format_id"), "source_sha256": record.get("source_sha256"),
+            "source_file": record.get("file")}  # fmt: skip
+
+
+@functools.lru_cache(maxsize=2)
+def _estimator(options: tuple[tuple[str, str], ...]):
+    """One pose estimator per worker process and option set."""
+    settings = dict(options)
+    return load_pose_estimator(settings.pop("estimator", "mediapipe"), **settings)
+
+
+def sample_indices(start: int, end: int, fps: float, sample_fps: float) -> np.ndarray:
+    """Frames of [start, end) at `sample_fps`, at least 2."""
+    count = max(2, math.floor((end - start) / fps * sample_fps))
+    return np.unique(np.linspace(start, end - 1, count).round().astype(int))
+
+
+def _scale_pose(pose: PoseFrames, scale: float, width: int, height: int) -> PoseFrames:
+    """Keypoints of downscaled frames back in source pixels."""
+    feet = None if pose.foot_keypoints is None else pose.foot_keypoints / scale
+    return PoseFrames(pose.keypoints / scale, pose.scores, pose.person_scores, width, height, feet, pose.foot_scores)
+
+
+def _rhythm_envelope(path: Path) -> np.ndarray | None:
+    """Onset envelope of the soundtrack on a 30 fps grid, or None when it cannot be decoded."""
+    sr = RHYTHM_FPS * 512
+    try:
+        return onset_envelope(load_audio(path, sr), sr)
+    except (ValueError, RuntimeError, OSError) as error:
+        logger.info("%s: no usable soundtrack (%s)", path, error)
+        return None
+
+
+def _audio_scores(envelope: np.ndarray | None, start_s: float, end_s: float) -> tuple[float, float]:
+    """(audio present and not silent: 1/0, rhythm score) of a window."""
+    if envelope is None:
+        return 0.0, math.nan
+    part = envelope[round(start_s * RHYTHM_FPS) : round(end_s * RHYTHM_FPS)]
+    if len(part) < 2 or float(part.max()) <= 1e-6:
+        return 0.0, 0.0
+    return 1.0, rhythm_score(part, track_beats(part, RHYTHM_FPS * 512))
+
+
+def process_source(task: SourceTask, done: frozenset[str] = frozenset()) -> list[dict]:
+    """Rows for every window (and too-short shot) of one source; clip files for the windows that pass.
+
+    Clips whose ids are in `done` are scored but not cut again. Unreadable media gives one rejected row.
+    """
+    config, record = task.config, fetch_source(task)
+    path = Path(record["file"])
+    base = {**task.base_row(task.source_id), **provenance_columns(record)}
+    try:
+        info = probe_video(path)
+        fps = info.fps
+        num_frames = info.num_frames or round(info.duration_s * fps)
+        if num_frames <= 0 or fps <= 0:
+            return [{**base, "status": "rejected", "reason": "no_frames: the video has no frames"}]
+        shots = detect_shots(str(path), num_frames, config["shots"])
+        return _window_rows(task, base, path, info, fps, shots, done)
+    except (ValueError, FileNotFoundError, EOFError) as error:
+        return [{**base, "status": "rejected", "reason": f"unreadable_video: {error}"}]
+
+
+def _window_rows(task, base, path, info, fps, shots, done) -> list[dict]:
+    config = task.config
+    marks = thresholds(config)
+    detector_json = json.dumps({"shots": json.loads(detector_description(config["shots"])),
+                                "pose": dict(task.pose_options) or {"estimator": "mediapipe"},
+                                "pose_sample_fps": config["pose"]["sample_fps"]}, sort_keys=True)  # fmt: skip
+    source_scores = {"resolution": float(min(info.width, info.height)), "fps": fps}
+    rows, windows = [], []
+    for k, shot in enumerate(shots):
+        placed = shot_windows(shot, fps, config["windows"]["min_s"], config["windows"]["max_s"],
+                              config["shots"]["trim_frames"])  # fmt: skip
+        common = {**base, "shot_index": k, "shot_start_frame": shot[0], "shot_end_frame": shot[1],
+                  "source_fps": fps, "width": info.width, "height": info.height, "detector_json": detector_json}
+        if not placed:
+            scores = {**source_scores, "duration": (shot[1] - shot[0]) / fps}
+            rows.append({**common, "id": f"{task.source_id}_s{k:03d}", **_score_columns(scores),
+                         "start_frame": shot[0], "end_frame": shot[1], "status": "rejected",
+                         "reason": first_failure(scores, marks)})  # fmt: skip
+        windows += [(f"{task.source_id}_s{k:03d}_w{j:02d}", common, w) for j, w in enumerate(placed)]
+    if not windows:
+        return rows
+    sample_fps, max_side = config["pose"]["sample_fps"], config["pose"]["max_side"]
+    samples = [sample_indices(w.start, w.end, fps, sample_fps) for _, _, w in windows]
+    frames = read_frames_at(path, np.concatenate(samples), max_side)
+    where = {index: i for i, index in enumerate(sorted(set(np.concatenate(samples).tolist())))}
+    pose = _scale_pose(_estimator(task.pose_options).estimate(frames), frames.shape[2] / info.width,
+                       info.width, info.height)  # fmt: skip
+    all_frames = np.asarray(sorted(where), np.int32)
+    arrays = {"frames": all_frames, "keypoints": pose.keypoints, "scores": pose.scores, "person_scores": pose.person_scores}
+    atomic_write(task.source_dir / "pose.npz", lambda handle: np.savez_compressed(handle, **arrays))
+    envelope = _rhythm_envelope(path) if info.has_audio else None
+    keyframes = keyframe_times(path)
+    for (clip_id, common, window), picks in zip(windows, samples):
+        at = [where[i] for i in picks.tolist()]
+        clip_pose = PoseFrames(*(None if a is None else a[at] for a in (pose.keypoints, pose.scores, pose.person_scores)),
+                               info.width, info.height,
+                               *(None if a is None else a[at] for a in (pose.foot_keypoints, pose.foot_scores)))  # fmt: skip
+        start_s, end_s = window.start / fps, window.end / fps
+        audio, rhythm = _audio_scores(envelope, start_s, end_s)
+        scores = {**source_scores, "duration": end_s - start_s, "audio": audio,
+                  **pose_scores(clip_pose, picks / fps, config["pose"]["min_person_score"],
+                                config["filters"]["full_body_min_score"]), "rhythm": rhythm}  # fmt: skip
+        row = {**common, "id": clip_id, **_score_columns(scores), "start_frame": window.start, "end_frame": window.end,
+               "start_s": start_s, "end_s": end_s, "window_rule": window.rule,
+               "dhash": dhash(frames[at[len(at) // 2]])}  # fmt: skip
+        reason = first_failure(scores, marks)
+        if reason is not None:
+            rows.append({**row, "status": "rejected", "reason": reason})
+            continue
+        copy = bool(len(keyframes)) and float(np.abs(keyframes - start_s).min()) < 0.5 / fps
+        rows.append({**row, **_write_clip(task, clip_id, path, start_s, end_s, copy, clip_pose, picks - window.start,
+                                          clip_id in done), "status": "ok"})  # fmt: skip
+    return rows
+
+
+def _score_columns(scores: dict[str, float]) -> dict[str, float]:
+    return {f"score_{name}": float(value) for name, value in scores.items()}
+
+
+def _write_clip(task: SourceTask, clip_id: str, source: Path, start_s: float, end_s: float, copy: bool,
+                pose: PoseFrames, frames: np.ndarray, exists: bool) -> dict:  # fmt: skip
+    """Clip video, audio and keypoints under clips/<id>/ (skipped when already written); row columns."""
+    folder = Path("clips") / clip_id
+    video, audio, keypoints = folder / "video.mp4", folder / "audio.wav", folder / "keypoints.npz"
+    cut = "stream_copy" if copy else "reencode"
+    if not (exists and all((task.out_dir / p).is_file() for p in (video, audio, keypoints))):
+        clips = task.config["clips"]
+        cut = cut_clip(source, start_s, end_s, copy, task.out_dir / video, clips["crf"], clips["preset"])
+        extract_audio(source, start_s, end_s, task.out_dir / audio)
+        arrays = {"frames": frames.astype(np.int32), "coco17": pose.keypoints, "coco17_scores": pose.scores,
+                  "person_scores": pose.person_scores, "coco25": to_coco25(pose)}  # fmt: skip
+        atomic_write(task.out_dir / keypoints, lambda handle: np.savez_compressed(handle, **arrays))
+    clip = probe_video(task.out_dir / video)
+    return {"video": str(video), "audio": str(audio), "keypoints": str(keypoints), "clip_cut": cut,
+            "fps": clip.fps, "num_frames": clip.num_frames or round(clip.duration_s * clip.fps),
+            "duration_s": end_s - start_s}  # fmt: skip
+
+
