@@ -43,7 +43,10 @@ def main() -> None:
     p.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--precision", choices=("float32", "tf32", "bfloat16"), default="float32",
+                   help="matmul precision for both models: tf32 tensor cores, or bfloat16 autocast (GPU)")
     args = p.parse_args()
+    torch.backends.cuda.matmul.allow_tf32 = args.precision == "tf32"
     shared = {"width": args.width, "ff_width": 2 * args.width, "heads": 8, "dance_layers": args.layers, "music_layers": 2}
     runs = {
         "motion_expert": generator("motion_expert", MotionExpertConfig(**shared), "gft-paper", args.steps, args.device),
@@ -54,13 +57,14 @@ def main() -> None:
     with torch.no_grad():
         backend = resolve_backend("auto", torch.device(args.device))
     print(f"device {args.device}, threads {torch.get_num_threads()}, width {args.width}, layers {args.layers}+2, "
-          f"T={args.frames}, {args.steps} DDIM steps, batch 1, float32; Mamba scan: {backend}; "
+          f"T={args.frames}, {args.steps} DDIM steps, batch 1, {args.precision}; Mamba scan: {backend}; "
           f"EDGE: {window_count(args.frames, args.edge_window)} windows of {args.edge_window} x 2 (CFG)")
     fps = {}
     for name, gen in runs.items():
 
         def run(gen: DanceGenerator = gen) -> None:
-            gen.sample_batch(music, genre, torch.Generator(args.device).manual_seed(0))
+            with torch.autocast(torch.device(args.device).type, torch.bfloat16, enabled=args.precision == "bfloat16"):
+                gen.sample_batch(music, genre, torch.Generator(args.device).manual_seed(0))
 
         seconds = median_seconds(run, args.warmup, args.repeats, args.device)
         fps[name] = args.frames / seconds
