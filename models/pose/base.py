@@ -105,11 +105,3 @@ def pose_frames_from_persons(per_frame: list[list[Person]], width: int, height: 
             if with_feet:
                 feet[t, k], foot_scores[t, k] = person.feet, person.foot_scores
     return PoseFrames(keypoints, scores, person_scores, width, height, feet, foot_scores)
-
-
-def check_frames(frames: np.ndarray) -> np.ndarray:
-    """Frames as (T, H, W, 3) uint8 RGB, or ValueError saying what is wrong."""
-    frames = np.asarray(frames)
-    if frames.ndim != 4 or frames.shape[-1] != 3 or frames.dtype != np.uint8:
-        raise ValueError(f"pose estimation needs (T, H, W, 3) uint8 RGB frames, got {frames.shape} {frames.dtype}")
-    return frames

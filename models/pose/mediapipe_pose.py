@@ -17,10 +17,10 @@ import numpy as np
 from models.pose.base import (
     Person,
     PoseFrames,
-    check_frames,
     pose_frames_from_persons,
     suppress_duplicates,
 )
+from models.video.frames import check_frames
 
 DEFAULT_MODEL = Path(__file__).parent / "assets" / "pose_landmarker_full_from_0.10.21.task"
 BLAZEPOSE_TO_COCO17 = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
@@ -95,7 +95,7 @@ class MediaPipePose:
 
     def estimate(self, frames: np.ndarray) -> PoseFrames:
         """Poses in (T, H, W, 3) uint8 RGB frames."""
-        frames = check_frames(frames)
+        frames = check_frames(frames, f"{self.name} pose estimation")
         return pose_frames_from_persons([self._persons(f) for f in frames], frames.shape[2], frames.shape[1])
 
     def close(self) -> None:

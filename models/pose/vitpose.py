@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from models.pose.base import Person, PoseFrames, check_frames, pose_frames_from_persons
+from models.pose.base import Person, PoseFrames, pose_frames_from_persons
+from models.video.frames import check_frames
 from models.vision.weights import WeightFile
 
 VITPOSE_SIZES = {"s": (384, 12, 12), "b": (768, 12, 12), "l": (1024, 24, 16), "h": (1280, 32, 16)}  # dim, depth, heads
@@ -250,6 +251,6 @@ class ViTPose:
 
     def estimate(self, frames: np.ndarray) -> PoseFrames:
         """Poses in (T, H, W, 3) uint8 RGB frames."""
-        frames = check_frames(frames)
+        frames = check_frames(frames, f"{self.name} pose estimation")
         return pose_frames_from_persons([self._persons(f) for f in frames], frames.shape[2], frames.shape[1])
 
