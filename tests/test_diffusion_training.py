@@ -17,7 +17,11 @@ import pytest
 import torch
 from safetensors import safe_open
 
+import pyarrow.parquet as pq
+
 from manifests.sample import SAMPLE_ROOT
+from manifests.schema import table_from_rows
+from models.diffusion.data import load_dance_clips
 from models.diffusion.checkpoint import export_checkpoint, load_model
 from models.diffusion.guidance import GUIDANCE_PRESETS, training_prediction
 from models.diffusion.losses import dance_losses
@@ -51,6 +55,28 @@ def dance_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         np.save(root / "music" / f"{clip}.npy", np.sin(t * (np.arange(35) + 1 + k) / 40).astype(np.float32))
     (root / "splits.json").write_text(json.dumps({"train": ["s001", "s004", "s005"]}))
     return root
+
+
+def test_a_manifest_trains_on_its_ok_rows_like_the_same_files_in_a_folder(dance_folder: Path, tmp_path: Path) -> None:
+    paths = {name: f"clips/{name}.any" for name in ("video", "keypoints", "pose_video")}
+    rows = [
+        {"id": clip, "source": "finedance", "source_id": clip, "status": "ok", "split": "train", "genre": "Jazz",
+         "motion": f"../{dance_folder.name}/motion/{clip}.npy", "audio": f"../{dance_folder.name}/music/{clip}.npy", **paths}
+        for clip in ("s001", "s004")
+    ] + [{"id": "s005", "source": "finedance", "source_id": "s005", "status": "failed", "reason": "render crashed"}]
+    manifest = dance_folder.parent / "manifest_dir" / "manifest.parquet"
+    manifest.parent.mkdir()
+    pq.write_table(table_from_rows(rows), manifest)
+    from_manifest = load_dance_clips(manifest)
+    from_folder = {c.id: c for c in load_dance_clips(dance_folder)}
+    assert [c.id for c in from_manifest] == ["s001", "s004"]  # the failed row is left out
+    for clip in from_manifest:
+        assert clip.genre == "Jazz" and clip.split == "train"
+        np.testing.assert_array_equal(clip.motion, from_folder[clip.id].motion)
+        np.testing.assert_array_equal(clip.music, from_folder[clip.id].music)
+    with pytest.raises(ValueError, match="no ok rows"):
+        pq.write_table(table_from_rows(rows[2:]), manifest)
+        load_dance_clips(manifest)
 
 
 def _trainer(kind: str, folder: Path, out: Path, **train: object) -> Trainer:

@@ -1,11 +1,13 @@
-"""Training data: folders of FineDance / AIST++ / EDGE-151 motion files with matching music, turned
-into the 151-d EDGE representation and the 35-d EDGE music feature at 30 fps, cut into windows.
+"""Training data: folders of FineDance / AIST++ / EDGE-151 motion files with matching music, or an
+MA-Data Parquet manifest, turned into the 151-d EDGE representation and the 35-d EDGE music feature
+at 30 fps, cut into windows.
 
 Layout: `ROOT/motion/<id>.{npy,pkl}` and `ROOT/music/<id>.{wav,ogg,mp3,flac,m4a,mp4,npy}` (`.npy`
 music = a precomputed (T,35) feature, as FineDance ships). AIST++ motions (`..._mBR0_...`) also find
 `music/mBR0.*`. Splits and genres come from `ROOT/sample.json` (the bundled sample's index) or
 `ROOT/splits.json` ({"train": [ids], "val": [...], "test": [...]}); otherwise every file is train.
-AIST++ names give the genre (`gBR_...` -> "BR").
+AIST++ names give the genre (`gBR_...` -> "BR"). A manifest (`*.parquet`, manifests/schema.py) gives
+each ok row's motion and audio files (relative to the manifest), split and genre.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from manifests.sample import load_sample_index
+from manifests.schema import read_manifest
 from models.body.formats import load_motion
 from models.body.formats_edge import EDGE_FPS, encode_edge151
 from models.body.formats_io import load_npy, save_npy
@@ -68,14 +71,15 @@ def find_music_file(music_dir: Path, clip_id: str) -> Path:
     raise FileNotFoundError(f"{music_dir}: no music for {clip_id!r} (looked for {'/'.join(names)}{MUSIC_SUFFIXES})")
 
 
-def music_features(path: Path, cache_dir: Path | None = None) -> np.ndarray:
-    """(T,35) EDGE feature at 30 fps of an audio file (cached), or a stored `.npy` feature."""
+def music_features(path: Path, cache_dir: Path | None = None, cache_name: str | None = None) -> np.ndarray:
+    """(T,35) EDGE feature at 30 fps of an audio file (cached as `cache_name`, default the file's stem),
+    or a stored `.npy` feature."""
     if path.suffix == ".npy":
         feature = load_npy(path)
         if feature.ndim != 2 or feature.shape[1] != EDGE_FEATURE_DIM:
             raise ValueError(f"{path}: a music feature must be (T,{EDGE_FEATURE_DIM}), got {feature.shape}")
         return feature.astype(np.float32)
-    cached = cache_dir / f"{path.stem}.npy" if cache_dir is not None else None
+    cached = cache_dir / f"{cache_name or path.stem}.npy" if cache_dir is not None else None
     if cached is not None and cached.is_file():
         return load_npy(cached).astype(np.float32)
     feature = edge_music_features(path, fps=EDGE_FPS)
@@ -103,13 +107,36 @@ def load_dance_folder(root: str | Path, cache_dir: Path | None = None) -> list[D
     clips = []
     for path in files:
         clip_id = path.stem
-        motion = edge_representation(path)
-        music = music_features(find_music_file(music_dir, clip_id), cache_dir)
-        frames = min(len(motion), len(music))
         aist = _AIST_GENRE.match(clip_id)
         split, genre = index.get(clip_id, ("train", aist.group(1) if aist else UNKNOWN_GENRE))
-        clips.append(DanceClip(clip_id, motion[:frames], music[:frames], genre, split))
+        clips.append(_aligned_clip(clip_id, path, find_music_file(music_dir, clip_id), cache_dir, split, genre))
     return clips
+
+
+def _aligned_clip(clip_id: str, motion_path: Path, music_path: Path, cache_dir: Path | None, split: str, genre: str) -> DanceClip:
+    motion = edge_representation(motion_path)
+    music = music_features(music_path, cache_dir, clip_id)
+    frames = min(len(motion), len(music))
+    return DanceClip(clip_id, motion[:frames], music[:frames], genre, split)
+
+
+def load_dance_manifest(path: str | Path, cache_dir: Path | None = None) -> list[DanceClip]:
+    """The ok rows of an MA-Data manifest that carry motion and audio (the FineDance-rendered part)."""
+    path = Path(path)
+    rows = [r for r in read_manifest(path).to_pylist() if r["status"] == "ok" and r.get("motion") and r.get("audio")]
+    if not rows:
+        raise ValueError(f"{path}: no ok rows with both a motion and an audio file to train on")
+    return [
+        _aligned_clip(r["id"], path.parent / r["motion"], path.parent / r["audio"], cache_dir,
+                      r.get("split") or "train", r.get("genre") or UNKNOWN_GENRE)
+        for r in rows
+    ]
+
+
+def load_dance_clips(data: str | Path, cache_dir: Path | None = None) -> list[DanceClip]:
+    """A manifest (`*.parquet`) or a FineDance-layout folder."""
+    data = Path(data)
+    return load_dance_manifest(data, cache_dir) if data.suffix == ".parquet" else load_dance_folder(data, cache_dir)
 
 
 def genre_vocabulary(clips: list[DanceClip], size: int) -> tuple[str, ...]:

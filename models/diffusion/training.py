@@ -35,7 +35,7 @@ from models.diffusion.checkpoint import (
     prefixed,
     save_checkpoint,
 )
-from models.diffusion.data import genre_vocabulary, load_dance_folder, make_windows
+from models.diffusion.data import genre_vocabulary, load_dance_clips, make_windows
 from models.diffusion.guidance import (
     GUIDANCE_PRESETS,
     GuidanceConfig,
@@ -75,7 +75,7 @@ class TrainingData:
 
 
 def load_training_data(root: Path, window: int, stride: int, num_genres: int, cache_dir: Path | None) -> TrainingData:
-    clips = load_dance_folder(root, cache_dir)
+    clips = load_dance_clips(root, cache_dir)
     train = [c for c in clips if c.split == "train"]
     if not train:
         raise ValueError(f"{root}: no training clips (check sample.json / splits.json)")
@@ -224,7 +224,9 @@ def build_parser(kind: str) -> argparse.ArgumentParser:
         prog=f"python -m models.{kind}.train",
         description=f"Train the {kind} dance diffusion model. Rerun the same command to resume from OUT/{LAST}.",
     )
-    p.add_argument("--data", type=Path, help="FineDance-layout folder: motion/ + music/ (default: bundled sample)")
+    p.add_argument("--data", type=Path,
+                   help="FineDance-layout folder (motion/ + music/) or an MA-Data manifest .parquet "
+                   "(default: bundled sample)")
     p.add_argument("--out", type=Path, required=True, help=f"run folder ({LAST}, {LOG})")
     p.add_argument("--preset", default="cpu_small", help="model preset: paper or cpu_small")
     p.add_argument("--window", type=int, help="training window in frames (default: the preset's)")
