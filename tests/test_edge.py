@@ -116,3 +116,9 @@ def test_demo_generates_past_its_window_by_stitching() -> None:
     assert a.shape == (frames, 151) and np.isfinite(a).all()
     np.testing.assert_array_equal(a, b)
     assert decode_edge151(a).num_frames == frames
+    joints = decode_edge151(a).positions()
+    step = np.linalg.norm(np.diff(joints, axis=0), axis=-1).mean(-1)  # mean joint displacement per frame
+    half = window // 2  # windows start every half window; each seam is a cross-faded overlap
+    seams = [s for s in range(half, frames - 1, half)]
+    inside = np.delete(step, [s - 1 for s in seams] + seams)
+    assert step[seams].max() <= 2 * inside.max(), (step[seams].max(), inside.max())
