@@ -32,7 +32,7 @@ from benchmark.metrics.motion.geometric import geometric_features
 from benchmark.metrics.motion.kinetic import kinetic_features
 from benchmark.metrics.motion.preprocess import bailando_positions, lodge_positions
 from benchmark.motion_sets import MotionSet, find_music
-from benchmark.protocols.registry import Protocol
+from benchmark.protocols.registry import Protocol, ProtocolBase
 from benchmark.results import SCHEMA_VERSION, environment, metric_entry, now_iso
 from models.music.reference_beats import bailando_music_beats, lodge_music_beats
 
@@ -142,29 +142,38 @@ def _set_metrics(
     """FID and DIV of pred (against the reference set) and the GT's own DIV, with CIs."""
     norm = normalize(ref, pred, mode=protocol.normalization)
     gt_norm = normalize(ref, gt, mode=protocol.normalization).pred
-    n = len(norm.pred)
-    fid = frechet_distance(norm.pred, norm.gt, form=protocol.fid_form)
+    return fid_div_metrics(name, norm.pred, norm.gt, gt_norm, protocol, n_boot, seed)
+
+
+def fid_div_metrics(
+    name: str, pred: np.ndarray, ref: np.ndarray, gt: np.ndarray, protocol: ProtocolBase, n_boot: int, seed: int
+) -> tuple[dict, dict]:
+    """FID (protocol.fid_form) of normalised pred against normalised ref, DIV of pred and of gt, with CIs.
+
+    Returns the `fid_<name>`/`div_<name>` metric entries and the GT's `div_<name>` reference entry."""
+    n = len(pred)
+    fid = frechet_distance(pred, ref, form=protocol.fid_form)
     if protocol.compat_with == "corrected":
         fid = max(fid, 0.0)  # a squared distance: negative values are eigenvalue round-off
     fid_ci = bootstrap_set_ci(
-        lambda c: frechet_distance_resampled(norm.pred, norm.gt, c), n, estimate=fid, n_boot=n_boot, seed=seed
+        lambda c: frechet_distance_resampled(pred, ref, c), n, estimate=fid, n_boot=n_boot, seed=seed
     )
-    div = diversity(norm.pred)
-    div_ci = bootstrap_set_ci(lambda c: diversity_resampled(norm.pred, c), n, estimate=div, n_boot=n_boot, seed=seed)
-    gt_div = diversity(gt_norm)
+    div = diversity(pred)
+    div_ci = bootstrap_set_ci(lambda c: diversity_resampled(pred, c), n, estimate=div, n_boot=n_boot, seed=seed)
+    gt_div = diversity(gt)
     gt_div_ci = bootstrap_set_ci(
-        lambda c: diversity_resampled(gt_norm, c), len(gt_norm), estimate=gt_div, n_boot=n_boot, seed=seed
+        lambda c: diversity_resampled(gt, c), len(gt), estimate=gt_div, n_boot=n_boot, seed=seed
     )
     metrics = {
         f"fid_{name}": metric_entry(fid, _clip(protocol, f"fid_{name}", fid_ci), n, "lower"),
         f"div_{name}": metric_entry(div, _clip(protocol, f"div_{name}", div_ci), n, "higher"),
     }
     gt_ci = _clip(protocol, f"div_{name}", gt_div_ci)
-    reference = {f"div_{name}": metric_entry(gt_div, gt_ci, len(gt_norm), "higher")}
+    reference = {f"div_{name}": metric_entry(gt_div, gt_ci, len(gt), "higher")}
     return metrics, reference
 
 
-def _clip(protocol: Protocol, metric: str, ci: tuple[float, float]) -> tuple[float, float]:
+def _clip(protocol: ProtocolBase, metric: str, ci: tuple[float, float]) -> tuple[float, float]:
     """Keep a bias-centred bootstrap interval inside the metric's valid range (FID >= 0, ...)."""
     spec = protocol.metric(metric)
     return min(max(ci[0], spec.low), spec.high), min(max(ci[1], spec.low), spec.high)
@@ -181,7 +190,8 @@ def _bas_scores(protocol: Protocol, joints: dict[str, np.ndarray], beats: dict[s
     return {i: bas_bailando(joints[i][:, :24], beats[i], sigma, truncate_music=truncate) for i in joints}
 
 
-def _per_item_metric(values: dict[str, float], better: str, n_boot: int, seed: int, aggregate: float | None = None) -> dict:
+def per_item_metric(values: dict[str, float], better: str, n_boot: int, seed: int, aggregate: float | None = None) -> dict:
+    """Mean (or `aggregate`) of the finite per-sequence values with a bootstrap CI; null when none is finite."""
     arr = np.array([v for v in values.values() if np.isfinite(v)])
     if arr.size == 0:
         return metric_entry(None, None, 0, better, "undefined for every sequence")
@@ -193,8 +203,8 @@ def _bas_metric(protocol: Protocol, scores: dict[str, float], n_boot: int, seed:
     if protocol.lodge_bas_id_filter:
         kept = {i: s for i, s in scores.items() if i[:3] in LODGE_BAS_TEST_IDS}
         value = lodge_bas_mean(list(scores), list(scores.values()))
-        return _per_item_metric(kept, "higher", n_boot, seed, aggregate=value)
-    return _per_item_metric(scores, "higher", n_boot, seed, aggregate=mean_score(list(scores.values())))
+        return per_item_metric(kept, "higher", n_boot, seed, aggregate=value)
+    return per_item_metric(scores, "higher", n_boot, seed, aggregate=mean_score(list(scores.values())))
 
 
 def _extras(protocol: Protocol, joints: dict[str, np.ndarray], beats: dict[str, np.ndarray] | None, fps: float) -> dict[str, dict[str, float]]:
@@ -215,12 +225,12 @@ def _extra_metrics(protocol: Protocol, extras: dict[str, dict[str, float]], n_bo
     metrics = {}
     for name in ("bas_fact", "pfc"):
         if name in extras:
-            metrics[name] = _per_item_metric(extras[name], protocol.metric(name).better, n_boot, seed)
+            metrics[name] = per_item_metric(extras[name], protocol.metric(name).better, n_boot, seed)
     if "fsr_left" in extras:
         left, right = list(extras["fsr_left"].values()), list(extras["fsr_right"].values())
         value = fsr_mean(left, right, exclude_undefined=protocol.compat_with == "corrected")
         both = {i: (extras["fsr_left"][i] + extras["fsr_right"][i]) / 2 for i in extras["fsr_left"]}
-        metrics["fsr"] = _per_item_metric(both, "lower", n_boot, seed, aggregate=value)
+        metrics["fsr"] = per_item_metric(both, "lower", n_boot, seed, aggregate=value)
     return metrics
 
 
@@ -286,23 +296,42 @@ def score(
         if not set_beats:
             warnings.warn("no music beats given (--music or --gt-beats/--pred-beats): BAS not computed", stacklevel=2)
 
-    messages = list(dict.fromkeys(str(w.message) for w in caught))
+    protocol_block = {
+        "id": protocol.id,
+        "version": protocol.version,
+        "data_manifest_sha256": gt.sha256,
+        "gt_reference_sha256": reference.sha256,
+        "gt_reference": reference.name,
+        "fps": gt.fps,
+    }
+    return assemble_results(
+        method, protocol_block, metrics, ref_block, list(per_item.values()), [str(w.message) for w in caught],
+        seed, label, timing,
+    )
+
+
+def assemble_results(
+    method: dict[str, Any],
+    protocol_block: dict[str, Any],
+    metrics: dict,
+    reference: dict,
+    per_item: list[dict],
+    warning_messages: list[str],
+    seed: int,
+    label: str | None = None,
+    timing: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A schema-shaped results dict; the warning messages are de-duplicated into `warnings` (and logged)."""
+    messages = list(dict.fromkeys(warning_messages))
     for message in messages:
         log.info(message)
     results: dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "method": method,
-        "protocol": {
-            "id": protocol.id,
-            "version": protocol.version,
-            "data_manifest_sha256": gt.sha256,
-            "gt_reference_sha256": reference.sha256,
-            "gt_reference": reference.name,
-            "fps": gt.fps,
-        },
+        "protocol": protocol_block,
         "metrics": metrics,
-        "reference": ref_block,
-        "per_item": list(per_item.values()),
+        "reference": reference,
+        "per_item": per_item,
         "warnings": messages,
         "timing": timing or {"latency_fps": None, "throughput_fps": None},
         "environment": environment(),

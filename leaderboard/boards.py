@@ -55,17 +55,6 @@ _PENDING = (
             MetricSpec("bas", "higher", 0.0, 1.0, "beat align score"),
         ),
     ),
-    Board(
-        id="animation@v1",
-        title="Pose-driven image animation on MA-Data",
-        pending=True,
-        metrics=(
-            MetricSpec("fvd", "lower", description="Frechet video distance"),
-            MetricSpec("ssim", "higher", 0.0, 1.0, "structural similarity"),
-            MetricSpec("lpips", "lower", 0.0, 1.0, "learned perceptual patch similarity"),
-            MetricSpec("psnr", "higher", description="peak signal-to-noise ratio (dB)"),
-        ),
-    ),
 )
 
 BOARDS: dict[str, Board] = {

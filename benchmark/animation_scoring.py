@@ -1,0 +1,259 @@
+"""Score generated animation videos against their ground truth under an animation protocol.
+
+`python -m benchmark.animation_scoring --gt GT_DIR --pred PRED_DIR`: videos pair up by file stem;
+SSIM, PSNR and LPIPS are averaged per clip (bootstrap CI over clips), FVD is computed on the whole
+set (CI from paired bootstrap resamples of clips). Writes results JSON (benchmark/schemas/).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from benchmark.cli import run_scoring
+from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
+from benchmark.metrics.video.clips import (
+    ASPECT_TOLERANCE,
+    conform_frame,
+    eval_size,
+    fvd_windows,
+)
+from benchmark.metrics.video.frame_quality import psnr_frames, ssim_frames
+from benchmark.metrics.video.fvd import fvd, fvd_resampled, i3d_features, load_i3d
+from benchmark.metrics.video.lpips import LPIPS, load_lpips, lpips_frames
+from benchmark.protocols.animation import ANIMATION_PROTOCOLS, AnimationProtocol
+from benchmark.results import (
+    SCHEMA_VERSION,
+    environment,
+    metric_entry,
+    now_iso,
+    sha256_paths,
+)
+from models.video.io import iter_frames, probe_video
+
+log = logging.getLogger("benchmark.animation_scoring")
+FPS_TOLERANCE = 0.01  # relative frame-rate difference tolerated silently
+
+
+@dataclass(frozen=True)
+class ClipPair:
+    """One test clip: its id (the shared file stem), the GT video and the generated video."""
+
+    id: str
+    gt: Path
+    pred: Path
+
+
+def _videos_by_stem(folder: Path, suffixes: tuple[str, ...], role: str) -> dict[str, Path]:
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{role} folder {folder} does not exist")
+    found: dict[str, Path] = {}
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() in suffixes:
+            if path.stem in found:
+                raise ValueError(f"{role} folder {folder}: {found[path.stem].name} and {path.name} share the stem {path.stem!r}")
+            found[path.stem] = path
+    if not found:
+        raise ValueError(f"{role} folder {folder} holds no videos ({', '.join(suffixes)})")
+    return found
+
+
+def pair_videos(protocol: AnimationProtocol, gt_dir: Path, pred_dir: Path) -> list[ClipPair]:
+    """GT and generated videos matched by stem; ValueError listing stems present on one side only."""
+    gt = _videos_by_stem(Path(gt_dir), protocol.video_suffixes, "GT")
+    pred = _videos_by_stem(Path(pred_dir), protocol.video_suffixes, "pred")
+    for missing, have, where in ((sorted(gt.keys() - pred.keys()), gt_dir, pred_dir), (sorted(pred.keys() - gt.keys()), pred_dir, gt_dir)):
+        if missing:
+            raise ValueError(f"{len(missing)} video(s) in {have} have no match by stem in {where}: {', '.join(missing[:10])}")
+    return [ClipPair(stem, gt[stem], pred[stem]) for stem in sorted(gt)]
+
+
+def _read(path: Path, max_frames: int, aspect: float, size: tuple[int, int]) -> np.ndarray:
+    frames = [conform_frame(f, aspect, size) for f in iter_frames(path, 0, max_frames)]
+    if not frames:
+        raise ValueError(f"{path}: no decodable frames")
+    return np.stack(frames)
+
+
+def load_pair(protocol: AnimationProtocol, pair: ClipPair) -> tuple[np.ndarray, np.ndarray]:
+    """(GT, pred) frames of one clip at the protocol's size: (T, H, W, 3) uint8 each, T equal.
+
+    The prediction is centre-cropped to the GT aspect ratio (with a warning) and both are
+    area-resized; unequal frame counts (up to `max_frames`) raise ValueError naming both files."""
+    gt_info, pred_info = probe_video(pair.gt), probe_video(pair.pred)
+    aspect = gt_info.width / gt_info.height
+    size = eval_size(gt_info.height, gt_info.width, protocol.frame_short_side)
+    if abs(pred_info.width / pred_info.height - aspect) > ASPECT_TOLERANCE * aspect:
+        warnings.warn(
+            f"{pair.pred}: {pred_info.width}x{pred_info.height} differs in aspect from GT "
+            f"{gt_info.width}x{gt_info.height}; centre-cropped to the GT aspect",
+            stacklevel=2,
+        )
+    if gt_info.fps and pred_info.fps and abs(pred_info.fps - gt_info.fps) > FPS_TOLERANCE * gt_info.fps:
+        warnings.warn(
+            f"{pair.pred}: {pred_info.fps:g} fps vs GT {gt_info.fps:g} fps; frames are compared by index",
+            stacklevel=2,
+        )
+    gt = _read(pair.gt, protocol.max_frames, aspect, size)
+    pred = _read(pair.pred, protocol.max_frames, aspect, size)
+    if len(gt) != len(pred):
+        raise ValueError(
+            f"{pair.pred}: {len(pred)} frames but GT {pair.gt} has {len(gt)} (compared up to "
+            f"{protocol.max_frames}); generate one frame per GT frame"
+        )
+    return gt, pred
+
+
+@dataclass
+class _Collected:
+    rows: list[dict[str, Any]]
+    fvd_pred: list[np.ndarray]
+    fvd_gt: list[np.ndarray]
+    fvd_clip: list[np.ndarray]
+
+
+def _score_clip(
+    protocol: AnimationProtocol, pair: ClipPair, lpips_model: LPIPS | None, i3d: torch.nn.Module | None, out: _Collected
+) -> None:
+    gt, pred = load_pair(protocol, pair)
+    row: dict[str, Any] = {"id": pair.id, "frames": len(gt)}
+    sub_gt, sub_pred = gt[:: protocol.frame_stride], pred[:: protocol.frame_stride]
+    row["ssim"] = float(ssim_frames(sub_pred, sub_gt).mean())
+    row["psnr"] = float(psnr_frames(sub_pred, sub_gt, protocol.psnr_cap_db).mean())
+    if lpips_model is not None:
+        row["lpips"] = float(lpips_frames(lpips_model, sub_pred, sub_gt).mean())
+    if i3d is not None:
+        args = (protocol.fvd_frames, protocol.fvd_window_step, protocol.fvd_frame_step, protocol.fvd_resolution)
+        try:
+            windows_gt, windows_pred = fvd_windows(gt, *args), fvd_windows(pred, *args)
+        except ValueError as error:
+            raise ValueError(f"{pair.gt}: {error}") from error
+        out.fvd_gt.append(i3d_features(i3d, windows_gt))
+        out.fvd_pred.append(i3d_features(i3d, windows_pred))
+        out.fvd_clip.append(np.full(len(windows_gt), len(out.rows)))
+        row["fvd_windows"] = len(windows_gt)
+    out.rows.append(row)
+
+
+def _set_metrics(protocol: AnimationProtocol, out: _Collected, n_boot: int, seed: int) -> dict[str, Any]:
+    n = len(out.rows)
+    metrics: dict[str, Any] = {}
+    if out.fvd_gt:
+        pred, gt, clip = (np.concatenate(x) for x in (out.fvd_pred, out.fvd_gt, out.fvd_clip))
+        value = fvd(pred, gt)
+        ci = bootstrap_set_ci(lambda c: fvd_resampled(pred, gt, clip, c), n, estimate=value, n_boot=n_boot, seed=seed)
+        metrics["fvd"] = metric_entry(value, ci, n, "lower", f"{len(gt)} windows of {protocol.fvd_frames} frames")
+    for spec in protocol.metrics:
+        if spec.name != "fvd" and spec.name in out.rows[0]:
+            values = np.array([row[spec.name] for row in out.rows])
+            metrics[spec.name] = metric_entry(values.mean(), bootstrap_ci(values, n_boot, seed), n, spec.better)
+    return {spec.name: metrics[spec.name] for spec in protocol.metrics if spec.name in metrics}
+
+
+def score_animation(
+    protocol: AnimationProtocol,
+    gt_dir: Path,
+    pred_dir: Path,
+    *,
+    lpips_model: LPIPS | None,
+    i3d: torch.nn.Module | None,
+    method: dict[str, Any],
+    n_boot: int = 1000,
+    seed: int = 0,
+    label: str | None = None,
+) -> dict[str, Any]:
+    """Results dict (schema-valid) for pred videos vs GT videos; LPIPS / FVD are skipped when their model is None."""
+    pairs = pair_videos(protocol, gt_dir, pred_dir)
+    out = _Collected([], [], [], [])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if len(pairs) != protocol.num_clips:
+            warnings.warn(
+                f"{len(pairs)} clips scored, {protocol.id} fixes {protocol.num_clips}: not comparable to the leaderboard",
+                stacklevel=2,
+            )
+        for name, model in (("lpips", lpips_model), ("fvd", i3d)):
+            if model is None:
+                warnings.warn(f"{name} not computed: no model given", stacklevel=2)
+        for pair in tqdm(pairs, desc="animation clips", unit="clip", disable=len(pairs) < 2):
+            _score_clip(protocol, pair, lpips_model, i3d, out)
+        metrics = _set_metrics(protocol, out, n_boot, seed)
+    messages = list(dict.fromkeys(str(w.message) for w in caught))
+    for message in messages:
+        log.info(message)
+    gt_hash = sha256_paths([p.gt for p in pairs])
+    results: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "method": method,
+        "protocol": {
+            "id": protocol.id,
+            "version": protocol.version,
+            "data_manifest_sha256": gt_hash,
+            "gt_reference_sha256": gt_hash,
+            "gt_reference": f"GT videos in {gt_dir}",
+        },
+        "metrics": metrics,
+        "reference": {},  # GT against itself is trivial (FVD 0, SSIM 1, LPIPS 0)
+        "per_item": out.rows,
+        "warnings": messages,
+        "timing": {"latency_fps": None, "throughput_fps": None},
+        "environment": environment(),
+        "seed": seed,
+        "created_at": now_iso(),
+    }
+    if label:
+        results["label"] = label
+    return results
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmark.animation_scoring",
+        description="Score generated animation videos against ground truth (FVD, SSIM, LPIPS, PSNR); "
+        "videos pair up by file stem. See docs/protocols/animation_at_v1.md.",
+    )
+    parser.add_argument("--protocol", default="animation@v1", choices=[p.id for p in ANIMATION_PROTOCOLS])
+    parser.add_argument("--gt", required=True, type=Path, help="folder of ground-truth videos <id>.mp4")
+    parser.add_argument("--pred", required=True, type=Path, help="folder of generated videos, same stems")
+    parser.add_argument("--i3d", type=Path, help="StyleGAN-V i3d_torchscript.pt (or $MACE_BENCH_I3D)")
+    parser.add_argument("--lpips-backbone", type=Path,
+                        help="torchvision ImageNet weights for the protocol's LPIPS net: alexnet-owt-7be5be79.pth "
+                        "or vgg16-397923af.pth (or $MACE_BENCH_ALEXNET / $MACE_BENCH_VGG16)")
+    parser.add_argument("--skip", nargs="*", choices=("fvd", "lpips"), default=[],
+                        help="leave these metrics out (when their weights are unavailable)")
+    parser.add_argument("--method-name", default="external", help="name recorded in the results")
+    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for CIs")
+    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    parser.add_argument("--out", type=Path, default=Path("results.json"), help="results JSON path")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    protocol = next(p for p in ANIMATION_PROTOCOLS if p.id == args.protocol)
+
+    def produce() -> dict:
+        lpips_model = None if "lpips" in args.skip else load_lpips(protocol.lpips_net, args.lpips_backbone)
+        i3d = None if "fvd" in args.skip else load_i3d(args.i3d)
+        return score_animation(
+            protocol, args.gt, args.pred, lpips_model=lpips_model, i3d=i3d,
+            method={"name": args.method_name, "version": "external", "checkpoint_sha256": None, "config": {}},
+            n_boot=args.bootstrap, seed=args.seed,
+        )
+
+    return run_scoring(produce, args.out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
