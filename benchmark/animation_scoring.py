@@ -1,15 +1,13 @@
 """Score generated animation videos against their ground truth under an animation protocol.
 
-`python -m benchmark.animation_scoring --gt GT_DIR --pred PRED_DIR`: videos pair up by file stem;
+`python -m benchmark.evaluate --protocol animation@v1 --gt GT_DIR --pred PRED_DIR`: videos pair up by stem;
 SSIM, PSNR and LPIPS are averaged per clip (bootstrap CI over clips), FVD is computed on the whole
 set (CI from paired bootstrap resamples of clips). Writes results JSON (benchmark/schemas/).
 """
 
 from __future__ import annotations
 
-import argparse
 import logging
-import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,6 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from benchmark.cli import run_scoring
 from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
 from benchmark.metrics.video.clips import (
     ASPECT_TOLERANCE,
@@ -30,14 +27,9 @@ from benchmark.metrics.video.clips import (
 from benchmark.metrics.video.frame_quality import psnr_frames, ssim_frames
 from benchmark.metrics.video.fvd import fvd, fvd_resampled, i3d_features, load_i3d
 from benchmark.metrics.video.lpips import LPIPS, load_lpips, lpips_frames
-from benchmark.protocols.animation import ANIMATION_PROTOCOLS, AnimationProtocol
-from benchmark.results import (
-    SCHEMA_VERSION,
-    environment,
-    metric_entry,
-    now_iso,
-    sha256_paths,
-)
+from benchmark.protocols.animation import AnimationProtocol
+from benchmark.evaluation import assemble_results
+from benchmark.results import metric_entry, sha256_paths
 from models.video.io import iter_frames, probe_video
 
 log = logging.getLogger("benchmark.animation_scoring")
@@ -187,73 +179,21 @@ def score_animation(
         for pair in tqdm(pairs, desc="animation clips", unit="clip", disable=len(pairs) < 2):
             _score_clip(protocol, pair, lpips_model, i3d, out)
         metrics = _set_metrics(protocol, out, n_boot, seed)
-    messages = list(dict.fromkeys(str(w.message) for w in caught))
-    for message in messages:
-        log.info(message)
     gt_hash = sha256_paths([p.gt for p in pairs])
-    results: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "method": method,
-        "protocol": {
-            "id": protocol.id,
-            "version": protocol.version,
-            "data_manifest_sha256": gt_hash,
-            "gt_reference_sha256": gt_hash,
-            "gt_reference": f"GT videos in {gt_dir}",
-        },
-        "metrics": metrics,
-        "reference": {},  # GT against itself is trivial (FVD 0, SSIM 1, LPIPS 0)
-        "per_item": out.rows,
-        "warnings": messages,
-        "timing": {"latency_fps": None, "throughput_fps": None},
-        "environment": environment(),
-        "seed": seed,
-        "created_at": now_iso(),
+    protocol_block = {
+        "id": protocol.id,
+        "version": protocol.version,
+        "data_manifest_sha256": gt_hash,
+        "gt_reference_sha256": gt_hash,
+        "gt_reference": f"GT videos in {gt_dir}",
     }
-    if label:
-        results["label"] = label
-    return results
+    # reference stays empty: GT against itself is trivial (FVD 0, SSIM 1, LPIPS 0)
+    return assemble_results(method, protocol_block, metrics, {}, out.rows, [str(w.message) for w in caught], seed, label)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m benchmark.animation_scoring",
-        description="Score generated animation videos against ground truth (FVD, SSIM, LPIPS, PSNR); "
-        "videos pair up by file stem. See docs/protocols/animation_at_v1.md.",
-    )
-    parser.add_argument("--protocol", default="animation@v1", choices=[p.id for p in ANIMATION_PROTOCOLS])
-    parser.add_argument("--gt", required=True, type=Path, help="folder of ground-truth videos <id>.mp4")
-    parser.add_argument("--pred", required=True, type=Path, help="folder of generated videos, same stems")
-    parser.add_argument("--i3d", type=Path, help="StyleGAN-V i3d_torchscript.pt (or $MACE_BENCH_I3D)")
-    parser.add_argument("--lpips-backbone", type=Path,
-                        help="torchvision ImageNet weights for the protocol's LPIPS net: alexnet-owt-7be5be79.pth "
-                        "or vgg16-397923af.pth (or $MACE_BENCH_ALEXNET / $MACE_BENCH_VGG16)")
-    parser.add_argument("--skip", nargs="*", choices=("fvd", "lpips"), default=[],
-                        help="leave these metrics out (when their weights are unavailable)")
-    parser.add_argument("--method-name", default="external", help="name recorded in the results")
-    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for CIs")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
-    parser.add_argument("--out", type=Path, default=Path("results.json"), help="results JSON path")
-    parser.add_argument("-v", "--verbose", action="store_true")
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    protocol = next(p for p in ANIMATION_PROTOCOLS if p.id == args.protocol)
-
-    def produce() -> dict:
-        lpips_model = None if "lpips" in args.skip else load_lpips(protocol.lpips_net, args.lpips_backbone)
-        i3d = None if "fvd" in args.skip else load_i3d(args.i3d)
-        return score_animation(
-            protocol, args.gt, args.pred, lpips_model=lpips_model, i3d=i3d,
-            method={"name": args.method_name, "version": "external", "checkpoint_sha256": None, "config": {}},
-            n_boot=args.bootstrap, seed=args.seed,
-        )
-
-    return run_scoring(produce, args.out)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+def load_models(protocol: AnimationProtocol, lpips_backbone: Path | None, i3d: Path | None, skip: list[str]) -> dict:
+    """The LPIPS and I3D models `score_animation` needs, None for the skipped ones (weights from local paths)."""
+    return {
+        "lpips_model": None if "lpips" in skip else load_lpips(protocol.lpips_net, lpips_backbone),
+        "i3d": None if "fvd" in skip else load_i3d(i3d),
+    }

@@ -1,6 +1,7 @@
 """`python -m benchmark.evaluate`: score existing outputs (GT vs pred) under one protocol.
 
-The protocol's `kind` picks the scorer (`SCORERS`): 3D motion sets, or 2D keypoints from videos.
+The protocol's `kind` picks the scorer (`SCORERS`): 3D motion sets, 2D keypoints from videos, or
+generated vs ground-truth videos (animation).
 Prints a table with 95% bootstrap CIs and writes results JSON (schema in benchmark/schemas/).
 """
 
@@ -12,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from benchmark.animation_scoring import load_models, score_animation
 from benchmark.cli import run_scoring
 from benchmark.evaluation import BeatSource, score
 from benchmark.keypoint_cache import PoseSource
@@ -56,6 +58,13 @@ def build_parser() -> argparse.ArgumentParser:
     pose.add_argument("--vitpose-detector", type=Path, help="YOLOv8 .onnx person detector for ViTPose")
     pose.add_argument("--keypoint-cache", type=Path, default=DEFAULT_KEYPOINT_CACHE,
                       help="folder of per-video keypoint JSONs (reruns skip extraction)")
+    video = parser.add_argument_group("generated vs ground-truth videos (animation@*)")
+    video.add_argument("--i3d", type=Path, help="StyleGAN-V i3d_torchscript.pt for FVD (or $MACE_BENCH_I3D)")
+    video.add_argument("--lpips-backbone", type=Path,
+                       help="torchvision ImageNet weights of the protocol's LPIPS net: alexnet-owt-7be5be79.pth "
+                       "or vgg16-397923af.pth (or $MACE_BENCH_ALEXNET / $MACE_BENCH_VGG16)")
+    video.add_argument("--skip", nargs="+", choices=("fvd", "lpips"),
+                       help="leave these metrics out (when their weights are unavailable)")
     parser.add_argument("--method-name", default="external", help="name recorded in the results")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for CIs")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
@@ -75,8 +84,13 @@ def _reject(args: argparse.Namespace, protocol: ProtocolBase, options: tuple[str
         raise ValueError(f"{', '.join(given)} not used by {protocol.kind} protocols ({protocol.id})")
 
 
+_VIDEO_OPTIONS = ("i3d", "lpips_backbone", "skip")
+_POSE_OPTIONS = ("pose_estimator", "vitpose_checkpoint", "vitpose_detector")
+_MOTION3D_OPTIONS = ("gt_reference", "gt_beats", "pred_beats", "fps")
+
+
 def _score_motion3d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, ("pose_estimator", "vitpose_checkpoint", "vitpose_detector"))
+    _reject(args, protocol, (*_POSE_OPTIONS, *_VIDEO_OPTIONS))
     gt = load_motion_set(args.gt, args.fps, "GT")
     pred = load_motion_set(args.pred, args.fps, "pred")
     reference = load_motion_set(args.gt_reference, args.fps, "GT reference") if args.gt_reference else None
@@ -100,7 +114,7 @@ def _pose_source(name: str, args: argparse.Namespace) -> PoseSource:
 
 
 def _score_motion2d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, ("gt_reference", "gt_beats", "pred_beats", "fps"))
+    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_VIDEO_OPTIONS))
     name = args.pose_estimator or protocol.pose_estimator
     pose = _pose_source(name, args)
     data = load_pairs(protocol, args.gt, args.pred, args.music, pose, args.keypoint_cache)
@@ -109,10 +123,17 @@ def _score_motion2d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
     return score_keypoints(protocol, data, _method(args), n_boot=args.bootstrap, seed=args.seed)
 
 
+def _score_animation(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
+    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_POSE_OPTIONS, "music"))
+    models = load_models(protocol, args.lpips_backbone, args.i3d, args.skip or [])
+    return score_animation(protocol, args.gt, args.pred, **models, method=_method(args), n_boot=args.bootstrap, seed=args.seed)
+
+
 # protocol.kind -> scorer(protocol, parsed args) -> results dict; a new family adds one entry.
 SCORERS: dict[str, Callable[[ProtocolBase, argparse.Namespace], dict]] = {
     "motion3d": _score_motion3d,
     "motion2d": _score_motion2d,
+    "animation": _score_animation,
 }
 
 

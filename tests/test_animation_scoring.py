@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.animation_scoring import load_pair, main, pair_videos, score_animation
+from benchmark.animation_scoring import load_pair, pair_videos, score_animation
+from benchmark.evaluate import main
+from benchmark.protocols.registry import PROTOCOLS
 from benchmark.metrics.video.clips import fvd_windows
 from benchmark.metrics.video.frame_quality import psnr_frames, ssim_frames
 from benchmark.metrics.video.fvd import fvd, i3d_features, load_i3d
@@ -86,9 +88,9 @@ def test_scores_equal_the_metrics_on_the_original_frames(clip_set, models) -> No
 def test_cli_writes_results_and_reports_bad_input(clip_set, models, tmp_path: Path, monkeypatch, capsys) -> None:
     gt_dir, pred_dir, _ = clip_set
     weights, _, _ = models
-    monkeypatch.setattr("benchmark.animation_scoring.ANIMATION_PROTOCOLS", (SMALL,))
+    monkeypatch.setitem(PROTOCOLS, "animation@v1", SMALL)
     out = tmp_path / "results.json"
-    argv = ["--gt", str(gt_dir), "--pred", str(pred_dir), "--bootstrap", "20", "--out", str(out)]
+    argv = ["--protocol", "animation@v1", "--gt", str(gt_dir), "--pred", str(pred_dir), "--bootstrap", "20", "--out", str(out)]
     assert main([*argv, "--i3d", str(weights / "i3d_torchscript.pt"), "--lpips-backbone", str(weights / "alexnet-owt-7be5be79.pth")]) == 0
     assert out.is_file()
     monkeypatch.setenv("MACE_BENCH_WEIGHTS", str(tmp_path))
