@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -31,6 +30,7 @@ from benchmark.metrics.video.frame_quality import psnr_frames, ssim_frames
 from benchmark.metrics.video.fvd import i3d_features, load_i3d
 from benchmark.metrics.video.lpips import load_lpips, lpips_frames
 from benchmark.protocols.animation import ANIMATION_V1
+from benchmark.speed import median_seconds
 from models.video.io import iter_frames, probe_video
 
 DEMO = Path("/work/shared/assets/video/demo.mp4")
@@ -81,16 +81,6 @@ class RandomInception3D(nn.Module):
         return self.logits(self.features(x).mean(dim=(2, 3, 4), keepdim=True)).flatten(1)
 
 
-def _median_seconds(fn, repeats: int) -> float:
-    fn()  # warm-up
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=32, help="frames per timing (a multiple of 16)")
@@ -120,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
         "LPIPS VGG16 (random init)": lambda: lpips_frames(vgg, pred, gt),
     }
     for name, fn in tqdm(timings.items(), desc="frame metrics"):
-        rates[name] = args.frames / _median_seconds(fn, args.repeats)
+        rates[name] = args.frames / median_seconds(fn, 1, args.repeats)
 
     try:
         detector, fvd_label = load_i3d(args.i3d), "FVD features, StyleGAN-V I3D"
@@ -128,8 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         detector, fvd_label = RandomInception3D().eval(), "FVD features, random-init Inception-3D (real sizes)"
     p = ANIMATION_V1
     windows = fvd_windows(gt, p.fvd_frames, p.fvd_window_step, p.fvd_frame_step, p.fvd_resolution)
-    per_window = _median_seconds(lambda: i3d_features(detector, windows), args.repeats) / len(windows)
-    prep = _median_seconds(lambda: fvd_windows(gt, p.fvd_frames, p.fvd_window_step, p.fvd_frame_step, p.fvd_resolution), args.repeats)
+    per_window = median_seconds(lambda: i3d_features(detector, windows), 1, args.repeats) / len(windows)
+    prep = median_seconds(lambda: fvd_windows(gt, p.fvd_frames, p.fvd_window_step, p.fvd_frame_step, p.fvd_resolution), 1, args.repeats)
 
     n_frames = int(args.clips * args.seconds * args.fps)
     n_windows = 2 * args.clips * (int(args.seconds * args.fps) // p.fvd_frames)  # generated + GT

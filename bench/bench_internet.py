@@ -14,14 +14,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import statistics
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 
+from benchmark.speed import median_seconds
 from curation.internet_build import load_config
 from curation.internet_source import (
     SourceTask,
@@ -49,15 +48,6 @@ def make_source(folder: Path, seconds: float) -> Path:
     return out
 
 
-def timed(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the 720p test source")
@@ -79,13 +69,13 @@ def main() -> None:
             f"pose ({len(picks)} frames, MediaPipe)": lambda: estimator.estimate(images),
             "audio rhythm": lambda: _rhythm_envelope(source),
         }
-        seconds = {name: timed(fn, args.repeats) for name, fn in stages.items()}
+        seconds = {name: median_seconds(fn, 0, args.repeats) for name, fn in stages.items()}
 
         def whole() -> None:
             out = Path(tempfile.mkdtemp(dir=tmp))
             process_source(SourceTask("bench", source.as_uri(), out, config, source))
 
-        seconds["end to end (process_source, incl. clip cutting)"] = timed(whole, args.repeats)
+        seconds["end to end (process_source, incl. clip cutting)"] = median_seconds(whole, 0, args.repeats)
     print(f"source: {frames} frames {info.width}x{info.height} @ {info.fps:g} fps, {len(shots)} shots; "
           f"{os.cpu_count()} CPU cores; median of {args.repeats}")  # fmt: skip
     for name, value in seconds.items():
