@@ -129,6 +129,9 @@ def _score_animation(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
     return score_animation(protocol, args.gt, args.pred, **models, method=_method(args), n_boot=args.bootstrap, seed=args.seed)
 
 
+# The full video protocol needs a test set, appearance weights and a report folder: its own CLI.
+OTHER_SCORERS = {"ma_video": "benchmark.ma_video_scoring"}
+
 # protocol.kind -> scorer(protocol, parsed args) -> results dict; a new family adds one entry.
 SCORERS: dict[str, Callable[[ProtocolBase, argparse.Namespace], dict]] = {
     "motion3d": _score_motion3d,
@@ -145,7 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     protocol = get_protocol(args.protocol)
     if protocol.kind not in SCORERS:
-        print(f"error: {protocol.id} ({protocol.kind}) is not scored by benchmark.evaluate", file=sys.stderr)
+        print(f"error: {protocol.id} ({protocol.kind}) is scored by `python -m {OTHER_SCORERS[protocol.kind]}`",
+              file=sys.stderr)
         return 2
     return run_scoring(lambda: SCORERS[protocol.kind](protocol, args), args.out)
 

@@ -1,8 +1,8 @@
 """The leaderboard's tabs: one per protocol, from the benchmark registry plus reported-only ones.
 
-Video protocols (MA-Data video generation, pose-driven animation) have published numbers but no
-implementation in `benchmark.protocols` yet; their metric directions are defined here so their
-reported numbers can be shown and ranked, without touching the benchmark registry.
+A protocol with published numbers but no implementation in `benchmark.protocols` yet can get a
+pending board in `_PENDING` (metric directions defined here), so its reported numbers are shown
+and ranked without touching the benchmark registry; none is pending now.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from benchmark.protocols.registry import PROTOCOLS, MetricSpec
-
-_VBENCH_NOTE = "VBench score on its percent scale, as printed (67.12 = 0.6712)"
 
 
 @dataclass(frozen=True)
@@ -32,30 +30,7 @@ class Board:
         raise KeyError(f"board {self.id} has no metric {name!r}")
 
 
-def _vbench(name: str, description: str) -> MetricSpec:
-    return MetricSpec(name, "higher", 0.0, 100.0, f"{description}; {_VBENCH_NOTE}")
-
-
-_PENDING = (
-    Board(
-        id="ma_video@mace",
-        title="Music-driven dance video generation on MA-Data (MACE-Dance protocol)",
-        pending=True,
-        metrics=(
-            _vbench("iq", "imaging quality"),
-            _vbench("aq", "aesthetic quality"),
-            _vbench("sc", "subject consistency"),
-            _vbench("bc", "background consistency"),
-            _vbench("ms", "motion smoothness"),
-            _vbench("tf", "temporal flickering"),
-            MetricSpec("fid_k", "lower", description="Frechet distance of kinetic features (2D)"),
-            MetricSpec("fid_g", "lower", description="Frechet distance of geometric features (2D)"),
-            MetricSpec("div_k", "higher", description="kinetic diversity"),
-            MetricSpec("div_g", "higher", description="geometric diversity"),
-            MetricSpec("bas", "higher", 0.0, 1.0, "beat align score"),
-        ),
-    ),
-)
+_PENDING: tuple[Board, ...] = ()  # reported-only tabs (a protocol whose implementation is pending)
 
 BOARDS: dict[str, Board] = {
     **{

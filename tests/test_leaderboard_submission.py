@@ -12,6 +12,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 
 from benchmark.protocols.registry import get_protocol
+from leaderboard.boards import BOARDS, Board
 from leaderboard.cli import main
 from leaderboard.listing import board_entries
 from leaderboard.store import Store
@@ -69,7 +70,7 @@ _DELETE = object()
 REJECTIONS = [
     ("schema version", _mutate("schema_version", "2.0"), "schema: schema_version"),
     ("unknown protocol", _mutate("protocol.id", "foo@bar"), "unknown protocol 'foo@bar'"),
-    ("pending protocol", _mutate("protocol.id", "ma_video@mace"), "implementation is pending"),
+    ("pending protocol", _mutate("protocol.id", "future@paper"), "implementation is pending"),
     ("protocol version", _mutate("protocol.version", "0"), "does not match the registry"),
     ("missing metric", _mutate("metrics.fsr", _DELETE), "metrics.fsr is missing"),
     ("null metric", _mutate("metrics.fsr.value", None), "metrics.fsr.value is null"),
@@ -93,7 +94,10 @@ REJECTIONS = [
 
 
 @pytest.mark.parametrize("case,mutate,reason", REJECTIONS, ids=[c[0] for c in REJECTIONS])
-def test_rejections_name_their_reason(store, case, mutate, reason):
+def test_rejections_name_their_reason(store, case, mutate, reason, monkeypatch):
+    # a reported-only tab (published numbers, no implementation yet) accepts no submissions
+    pending = Board("future@paper", "a table from a paper", get_protocol("finedance3d@v1").metrics, pending=True)
+    monkeypatch.setitem(BOARDS, pending.id, pending)
     with pytest.raises(SubmissionRejected) as caught:
         submit_results(mutate(make_results()), store, source="sub.json")
     assert any(reason in r for r in caught.value.reasons), caught.value.reasons

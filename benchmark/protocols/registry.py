@@ -9,12 +9,13 @@ from __future__ import annotations
 from benchmark.protocols.animation import ANIMATION_PROTOCOLS
 from benchmark.protocols.base import MetricSpec, ProtocolBase
 from benchmark.protocols.ma2d import MA2D_PROTOCOLS
+from benchmark.protocols.ma_video import MA_VIDEO_PROTOCOLS
 from benchmark.protocols.motion3d import MOTION3D_PROTOCOLS, Protocol
 
 __all__ = ["PROTOCOLS", "MetricSpec", "Protocol", "ProtocolBase", "get_protocol"]
 
 PROTOCOLS: dict[str, ProtocolBase] = {
-    p.id: p for p in (*MOTION3D_PROTOCOLS, *ANIMATION_PROTOCOLS, *MA2D_PROTOCOLS)
+    p.id: p for p in (*MOTION3D_PROTOCOLS, *ANIMATION_PROTOCOLS, *MA2D_PROTOCOLS, *MA_VIDEO_PROTOCOLS)
 }
 
 
