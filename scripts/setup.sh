@@ -15,7 +15,7 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,cluster]"
+.venv/bin/pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev,cluster,transnet]"
 # pyrender pins PyOpenGL 3.1.0, which breaks OSMesa rendering; 3.1.10 works. (Do not run `pip check`.)
 .venv/bin/pip install -q --disable-pip-version-check --no-deps "PyOpenGL==3.1.10"
 # mediapipe (default 2D pose model) depends on opencv-contrib-python, a second cv2 next to the headless

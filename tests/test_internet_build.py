@@ -77,9 +77,10 @@ def _folder(tmp_path: Path, media: dict[str, Path], *names: str) -> Path:
     return folder
 
 
-def test_detected_cuts_are_within_two_frames_of_the_truth(media):
+@pytest.mark.parametrize("detector", ["adaptive", "transnetv2"])
+def test_detected_cuts_are_within_two_frames_of_the_truth(media, detector):
     settings = yaml.safe_load((ROOT / "curation" / "configs" / "internet.yaml").read_text())["shots"]
-    shots = detect_shots(str(media["cuts"]), 135, settings)
+    shots = detect_shots(str(media["cuts"]), 135, {**settings, "detector": detector})
     assert len(shots) == 3
     for found, truth in zip([s[0] for s in shots[1:]], CUTS):
         assert abs(found - truth) <= 2
