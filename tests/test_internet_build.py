@@ -158,3 +158,14 @@ def test_sigkill_mid_run_then_restart_gives_the_same_manifest(media, tmp_path):
         return [{k: "nan" if isinstance(v, float) and np.isnan(v) else v for k, v in r.items()} for r in rows]
 
     assert table(killed) == table(tmp_path / "whole")
+
+
+def test_ray_executor_gives_the_rows_of_the_local_run(media, tmp_path):
+    folder = _folder(tmp_path, media, "one_dancer", "silent")
+    local = _build(tmp_path / "local", tmp_path, "--videos", str(folder))
+    on_ray = _build(tmp_path / "ray", tmp_path, "--videos", str(folder), "--executor", "ray")
+
+    def key(rows: list[dict]) -> list[tuple]:
+        return sorted((r["id"], r["status"], r["reason"], r["start_s"], r["end_s"], r["score_one_dancer"]) for r in rows)
+
+    assert key(on_ray) == key(local) and any(r["status"] == "ok" for r in on_ray)
