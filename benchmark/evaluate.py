@@ -21,7 +21,7 @@ from benchmark.keypoint_sets import list_inputs, load_pairs
 from benchmark.metrics.motion2d.scoring import score_keypoints
 from benchmark.motion_sets import load_motion_set
 from benchmark.protocols.registry import PROTOCOLS, ProtocolBase, get_protocol
-from benchmark.results import sha256_file
+from models.files import sha256_file
 from models.pose import load_pose_estimator
 
 log = logging.getLogger("benchmark.evaluate")

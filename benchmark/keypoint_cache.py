@@ -14,8 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.results import sha256_file
-from models.body.formats_io import atomic_write
+from models.files import atomic_write, sha256_file
 from models.pose import COCO25, PoseEstimator, to_coco25
 from models.video.io import iter_frames, probe_video
 

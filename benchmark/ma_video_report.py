@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from benchmark.results import write_atomic
-from models.body.formats_io import atomic_write
+from models.files import atomic_write
 from models.video.io import read_frames_at
 
 THUMBNAILS_PER_CLIP = 3

@@ -22,8 +22,9 @@ from benchmark.ma_video_report import write_report
 from benchmark.metrics.appearance import AppearanceMetric
 from benchmark.metrics.motion2d.scoring import score_keypoints
 from benchmark.protocols.ma_video import MA_VIDEO_MACE, MaVideoProtocol
-from benchmark.results import format_table, sha256_file, validate, write_results
+from benchmark.results import format_table, validate, write_results
 from manifests.ma_data_test import bundled_standin, load_ma_data_test
+from models.files import sha256_file
 from models.pose import ESTIMATORS, load_pose_estimator
 
 log = logging.getLogger("benchmark.ma_video_scoring")

@@ -18,7 +18,7 @@ from typing import Any, Iterable
 
 import jsonschema
 
-from models.body.formats_io import atomic_write
+from models.files import atomic_write, sha256_file
 
 SCHEMA_VERSION = "1.0"
 SCHEMA_PATH = Path(__file__).parent / "schemas" / "results.schema.json"
@@ -27,15 +27,6 @@ SCHEMA_PATH = Path(__file__).parent / "schemas" / "results.schema.json"
 def load_schema() -> dict:
     """The published results JSON Schema."""
     return json.loads(SCHEMA_PATH.read_text())
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex sha256 of one file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def sha256_paths(paths: Iterable[str | os.PathLike]) -> str:

@@ -47,9 +47,9 @@ from curation.preview import write_contact_sheet
 from curation.stages import Stage, pending, run_stage
 from curation.windows import Window
 from manifests.finedance import SPLIT_SCHEMES
-from models.body.formats_io import atomic_write
 from models.body.mesh import MANNEQUIN_LODS
 from models.body.render import FLOORS, SceneStyle
+from models.files import atomic_write
 
 logger = logging.getLogger("curation.build")
 

@@ -26,10 +26,10 @@ import soundfile as sf
 
 from manifests.sample import SAMPLE_FPS, SAMPLE_INDEX, SAMPLE_ROOT
 from models.body.formats_finedance import write_finedance
-from models.body.formats_io import atomic_write
 from models.body.mocap_tsv import read_ram_tsv, smpl24_targets
 from models.body.motion import Motion
 from models.body.retarget import bone_direction_errors, face_z_at_origin, ground, retarget_positions
+from models.files import atomic_write
 
 logger = logging.getLogger(__name__)
 

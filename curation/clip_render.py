@@ -25,11 +25,12 @@ from curation.finedance_source import SourceItem, SourcePlan
 from curation.media import cut_audio, encode_video, encoder_description
 from curation.windows import Window
 from models.body.formats import read_finedance
-from models.body.formats_io import atomic_write, load_npy, save_npy
+from models.body.formats_io import load_npy, save_npy
 from models.body.keypoints import coco17_world, draw_openpose, openpose18_from_coco17
 from models.body.mesh import BodyMesh, MannequinBody
 from models.body.mesh_smplx import SmplxBody
 from models.body.render import BodyRenderer, SceneStyle
+from models.files import atomic_write
 
 CLIP_FILES = {"video": "video.mp4", "audio": "audio.wav", "motion": "motion.npy", "keypoints": "keypoints.npz",
               "pose_video": "pose.mp4"}  # fmt: skip

@@ -9,11 +9,12 @@ permanent ones (unavailable, private, removed, unsupported URL) as rejected.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import logging
 import re
 from pathlib import Path
 from typing import Any
+
+from models.files import sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -36,15 +37,6 @@ class DownloadFailed(Exception):
 def is_transient(message: str) -> bool:
     """True for failures worth retrying later (rate limits, bot checks, timeouts, server errors)."""
     return bool(TRANSIENT.search(message))
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def ytdlp_options(dest: Path, settings: dict, enable_file_urls: bool) -> dict[str, Any]:

@@ -7,7 +7,6 @@ sample (`manifests.sample`, FineDance layout, real mocap + CC-BY music, NOT Fine
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from manifests.finedance import IGNORED, finedance_split
 from manifests.sample import SAMPLE_FPS, SAMPLE_ROOT, load_sample_index
 from models.body.formats import read_finedance
 from models.body.formats_finedance import FINEDANCE_FPS
+from models.files import sha256_file
 from models.music.audio import load_audio
 from models.music.beats import HOP_LENGTH, analysis_sr, onset_envelope, track_beats
 
@@ -121,14 +121,6 @@ def sample_items(root: Path = SAMPLE_ROOT) -> list[SourceItem]:
         items.append(SourceItem("bundled_sample", item_id, root, root / entry["motion"], music, SAMPLE_FPS,
                                 entry["genre"], entry["split"], problem))  # fmt: skip
     return items
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def plan_source(item: SourceItem, min_s: float, max_s: float) -> SourcePlan:

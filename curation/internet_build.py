@@ -33,7 +33,7 @@ from curation.manifest_store import RowStore, exclusive_output, remove_temp_file
 from curation.preview import write_internet_contact_sheet
 from curation.stages import Stage, run_stage
 from manifests.internet import INTERNET_SCHEMA
-from models.body.formats_io import atomic_write
+from models.files import atomic_write
 
 logger = logging.getLogger("curation.internet")
 

@@ -5,15 +5,14 @@ Audio is kept in the clip (copied or AAC) and also written as 16-bit WAV. Files 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import tempfile
 from pathlib import Path
 
 import av
 import numpy as np
 
 from curation.media import AUDIO_CODEC_ARGS, ffmpeg_exe
+from models.files import atomic_path
 
 
 def keyframe_times(path: Path) -> np.ndarray:
@@ -27,18 +26,12 @@ def keyframe_times(path: Path) -> np.ndarray:
 
 def _run_ffmpeg(arguments: list[str], out: Path) -> None:
     """Run ffmpeg writing a temp file beside `out`, renamed over it only on success."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         result = subprocess.run([ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", *arguments,
-                                 "-f", {".mp4": "mp4", ".wav": "wav"}[out.suffix], tmp],
+                                 "-f", {".mp4": "mp4", ".wav": "wav"}[out.suffix], str(tmp)],
                                 capture_output=True, text=True, check=False)  # fmt: skip
         if result.returncode != 0:
             raise RuntimeError(f"{out}: ffmpeg failed ({result.returncode}): {result.stderr[-1500:]}")
-        os.replace(tmp, out)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
 
 
 def cut_clip(source: Path, start_s: float, end_s: float, stream_copy: bool, out: Path, crf: int = 18,

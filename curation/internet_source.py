@@ -20,11 +20,11 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from curation.download import download, sha256_file
+from curation.download import download
 from curation.filters import dhash, first_failure, pose_scores, rhythm_score, thresholds
 from curation.internet_clips import cut_clip, extract_audio, keyframe_times
 from curation.shots import detect_shots, detector_description, shot_windows
-from models.body.formats_io import atomic_write
+from models.files import atomic_write, sha256_file
 from models.music import onset_envelope, track_beats
 from models.music.audio import load_audio
 from models.pose import load_pose_estimator, to_coco25

@@ -18,11 +18,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from manifests.schema import CLIP_SCHEMA, PATH_COLUMNS, table_from_rows
-from models.body.formats_io import atomic_write
+from models.files import TEMP_GLOB, atomic_write
 
 logger = logging.getLogger(__name__)
 
-TEMP_GLOB = ".*.tmp"  # atomic_write's temp-file pattern
 
 
 @contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
 import shutil
 import subprocess
 import tempfile
@@ -13,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from models.body.formats_io import atomic_write
+from models.files import atomic_path, atomic_write
 
 VIDEO_CODEC_ARGS = ("-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-pix_fmt", "yuv420p")
 AUDIO_CODEC_ARGS = ("-c:a", "aac", "-b:a", "160k")
@@ -66,38 +65,30 @@ def encode_video(
     """
     if width % 2 or height % 2:
         raise ValueError(f"H.264 (yuv420p) needs an even frame size, got {width}x{height}")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    os.close(fd)
     command = [ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-f", "rawvideo", "-pix_fmt", "rgb24",
                "-s", f"{width}x{height}", "-framerate", f"{fps:g}", "-i", "-"]  # fmt: skip
     if audio is not None:
         command += ["-i", str(audio), "-map", "0:v:0", "-map", "1:a:0", *AUDIO_CODEC_ARGS]
-    command += [*VIDEO_CODEC_ARGS, "-movflags", "+faststart", "-f", "mp4", tmp]
     count = 0
-    try:
-        with tempfile.TemporaryFile() as log:
-            process = subprocess.Popen(command, stdin=subprocess.PIPE, stderr=log)
-            try:
-                for frame in frames:
-                    if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
-                        raise ValueError(
-                            f"{out}: frame {count} is {frame.shape} {frame.dtype}, expected ({height},{width},3) uint8"
-                        )
-                    process.stdin.write(np.ascontiguousarray(frame).tobytes())
-                    count += 1
-            except BrokenPipeError:
-                pass  # ffmpeg exited early: its exit code and log say why
-            finally:
-                process.stdin.close()
-                code = process.wait()
-            if code != 0:
-                log.seek(0)
-                raise RuntimeError(f"{out}: ffmpeg failed ({code}): {log.read().decode(errors='replace')[-2000:]}")
+    with atomic_path(out) as tmp, tempfile.TemporaryFile() as log:
+        process = subprocess.Popen([*command, *VIDEO_CODEC_ARGS, "-movflags", "+faststart", "-f", "mp4", str(tmp)],
+                                   stdin=subprocess.PIPE, stderr=log)  # fmt: skip
+        try:
+            for frame in frames:
+                if frame.shape != (height, width, 3) or frame.dtype != np.uint8:
+                    raise ValueError(
+                        f"{out}: frame {count} is {frame.shape} {frame.dtype}, expected ({height},{width},3) uint8"
+                    )
+                process.stdin.write(np.ascontiguousarray(frame).tobytes())
+                count += 1
+        except BrokenPipeError:
+            pass  # ffmpeg exited early: its exit code and log say why
+        finally:
+            process.stdin.close()
+            code = process.wait()
+        if code != 0:
+            log.seek(0)
+            raise RuntimeError(f"{out}: ffmpeg failed ({code}): {log.read().decode(errors='replace')[-2000:]}")
         if count == 0:
             raise ValueError(f"{out}: no frames to encode")
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return count

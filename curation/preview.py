@@ -9,8 +9,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from models.body.formats_io import atomic_write
 from models.body.keypoints import draw_openpose, openpose18_from_coco17
+from models.files import atomic_write
 
 TILE = 256
 FRACTIONS = (0.1, 0.5, 0.9)

@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +23,7 @@ import pyarrow.parquet as pq
 
 from curation.media import cut_audio, encode_video, encoder_description
 from manifests.schema import manifest_schema, read_manifest, table_from_rows
-from models.body.formats_io import atomic_write
+from models.files import atomic_dir, atomic_write
 from models.video.io import probe_video, read_frames
 
 MANIFEST_NAME = "test_manifest.parquet"
@@ -185,12 +182,6 @@ def bundled_standin(cache_dir: Path = Path("outputs/ma_video_standin")) -> Stand
     """The stand-in test set (built once per bundled-data version into `cache_dir`, then reused)."""
     final = Path(cache_dir) / _standin_key()
     if not (final / MANIFEST_NAME).is_file():
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=final.parent, prefix=".build-"))
-        try:
+        with atomic_dir(final) as tmp:
             _build_standin(tmp)
-            shutil.rmtree(final, ignore_errors=True)
-            os.replace(tmp, final)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
     return Standin(load_ma_data_test(final, expected_clips=len(STANDIN_CLIPS)), final / "generated")

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from models.body.formats_io import atomic_write, check_finite, require_file
+from models.body.formats_io import check_finite, require_file
 from models.body.motion import Motion
 from models.body.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from models.body.skeleton import SKELETONS, Skeleton, fk_axis_angle
+from models.files import atomic_write
 
 logger = logging.getLogger(__name__)
 

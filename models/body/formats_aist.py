@@ -10,9 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from models.body.formats_io import atomic_write, check_finite, require_file
+from models.body.formats_io import check_finite, require_file
 from models.body.motion import Motion
 from models.body.skeleton import SMPL24
+from models.files import atomic_write
 
 logger = logging.getLogger(__name__)
 

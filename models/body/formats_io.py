@@ -1,35 +1,12 @@
-"""File helpers shared by the motion formats: atomic writes and array loading that names the file."""
+"""Array file helpers shared by the motion formats: atomic .npy writes and loading that names the file."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
-
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Run `write(file)` on a temp file in the target's directory, then os.replace it onto `path`.
-
-    Readers never see a half-written file, and a failed write leaves any previous file intact.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; datasets and results are meant to be shared
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+from models.files import atomic_write
 
 
 def save_npy(path: str | Path, array: np.ndarray) -> Path:

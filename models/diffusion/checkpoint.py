@@ -15,11 +15,11 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save
 from torch import nn
 
-from models.body.formats_io import atomic_write
 from models.diffusion.guidance import GuidanceConfig
 from models.diffusion.normalizer import MinMaxNormalizer
 from models.diffusion.schedule import DiffusionConfig
 from models.edge.model import Edge, EdgeConfig
+from models.files import atomic_write
 from models.motion_expert.model import MotionExpert, MotionExpertConfig
 
 FORMAT = "mace-bench/dance-diffusion/1"

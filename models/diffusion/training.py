@@ -24,7 +24,6 @@ import torch
 from tqdm import tqdm
 
 from manifests.sample import SAMPLE_ROOT
-from models.body.formats_io import atomic_write
 from models.diffusion.adan import Adan
 from models.diffusion.checkpoint import (
     MODEL_KINDS,
@@ -44,6 +43,7 @@ from models.diffusion.guidance import (
 from models.diffusion.losses import dance_losses
 from models.diffusion.normalizer import MinMaxNormalizer
 from models.diffusion.schedule import DiffusionConfig, GaussianDiffusion
+from models.files import atomic_write
 
 log = logging.getLogger(__name__)
 
