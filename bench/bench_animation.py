@@ -25,12 +25,12 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmark.methods.speed import median_seconds
 from benchmark.metrics.video.clips import conform_frame, eval_size, fvd_windows
 from benchmark.metrics.video.frame_quality import psnr_frames, ssim_frames
 from benchmark.metrics.video.fvd import i3d_features, load_i3d
 from benchmark.metrics.video.lpips import load_lpips, lpips_frames
 from benchmark.protocols.animation import ANIMATION_V1
-from benchmark.speed import median_seconds
 from models.video.io import iter_frames, probe_video
 
 DEMO = Path("/work/shared/assets/video/demo.mp4")

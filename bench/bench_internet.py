@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.speed import median_seconds
+from benchmark.methods.speed import median_seconds
 from curation.internet_build import load_config
 from curation.internet_source import (
     SourceTask,

@@ -13,7 +13,7 @@ import argparse
 
 import torch
 
-from benchmark.speed import median_seconds
+from benchmark.methods.speed import median_seconds
 from models.mamba import Mamba, available_backends
 
 

@@ -14,8 +14,8 @@ from dataclasses import asdict
 
 import torch
 
-from benchmark.speed import median_seconds
-from models.diffusion.checkpoint import CheckpointMeta, LoadedModel, build_model
+from benchmark.methods.speed import median_seconds
+from models.diffusion.checkpoint import CheckpointMeta, LoadedModel
 from models.diffusion.generation import DanceGenerator
 from models.diffusion.guidance import GUIDANCE_PRESETS
 from models.diffusion.normalizer import MinMaxNormalizer
@@ -23,6 +23,7 @@ from models.edge import EdgeConfig
 from models.edge.longform import window_count
 from models.mamba import resolve_backend
 from models.motion_expert import MotionExpertConfig
+from models.registry import MODEL_KINDS, build_model
 
 
 def generator(kind: str, config: object, guidance: str, steps: int, device: str) -> DanceGenerator:
@@ -30,7 +31,7 @@ def generator(kind: str, config: object, guidance: str, steps: int, device: str)
     torch.manual_seed(0)
     model = build_model(meta).to(device).eval()
     normalizer = MinMaxNormalizer(-torch.ones(151), torch.ones(151)).to(device)
-    return DanceGenerator(LoadedModel(meta, model, normalizer, ""), sampling_steps=steps)
+    return DanceGenerator(LoadedModel(meta, model, normalizer, ""), MODEL_KINDS[meta.kind], sampling_steps=steps)
 
 
 def main() -> None:

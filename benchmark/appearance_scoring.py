@@ -1,113 +1,21 @@
 """Score a folder of videos on VBench appearance dimensions: per-video values, set scores, bootstrap CIs.
 
-`python -m benchmark.appearance_scoring --videos DIR [--dimensions ...] [--weights DIM=PATH ...]`.
-Every video is decoded once (all frames, models.video.io) and passed to each dimension. Set scores
-follow VBench: dimensions aggregated over "frames" (subject/background consistency) divide the sum of
-all values by their count, the others average the per-video means. CIs resample videos.
+`python -m benchmark.appearance_scoring --videos DIR [--dimensions ...] [--weights DIM=PATH ...]`; the
+scoring itself is `benchmark.pipelines.appearance`.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from tqdm import tqdm
-
-from benchmark.metrics.appearance import APPEARANCE_METRICS, AppearanceMetric, aggregate_scores, build_metric
-from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
-from benchmark.results import environment, metric_entry, now_iso, write_atomic
-from models.video.io import read_frames
+from benchmark.cli import add_common_arguments, parse_weights, run_command
+from benchmark.pipelines.appearance import score_folder
 
 log = logging.getLogger("benchmark.appearance_scoring")
-VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi")
-
-
-def list_videos(folder: Path, suffixes: Sequence[str] = VIDEO_SUFFIXES) -> list[Path]:
-    """The videos directly in `folder`, sorted by name; errors for a missing or video-less folder."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"video folder {folder} does not exist")
-    videos = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
-    if not videos:
-        raise ValueError(f"video folder {folder} holds no videos ({', '.join(suffixes)})")
-    return videos
-
-
-def load_metrics(
-    dimensions: Sequence[str], weights: dict[str, Path] | None = None, device: str = "cpu", random_init: bool = False
-) -> list[AppearanceMetric]:
-    """One metric per dimension, each with its weight file from `weights` (else its env var / the cache)."""
-    weights = weights or {}
-    unknown = set(weights) - set(dimensions)
-    if unknown:
-        raise ValueError(f"weights given for dimensions not scored: {', '.join(sorted(unknown))}")
-    return [build_metric(d, weights=weights.get(d), device=device, random_init=random_init) for d in dimensions]
-
-
-def set_score(metric: AppearanceMetric, per_video: list[np.ndarray], n_boot: int, seed: int) -> tuple[float, tuple[float, float]]:
-    """VBench's set score and a 95% CI over resampled videos (a ratio of sums for frame-aggregated ones)."""
-    value = aggregate_scores(metric, per_video)
-    if metric.aggregate == "videos":
-        return value, bootstrap_ci(np.array([v.mean() for v in per_video]), n_boot, seed)
-    sums = np.array([v.sum() for v in per_video])
-    counts = np.array([len(v) for v in per_video], dtype=np.float64)
-    ci = bootstrap_set_ci(lambda c: (c @ sums) / (c @ counts), len(per_video), estimate=value, n_boot=n_boot, seed=seed, centre=False)
-    return value, ci
-
-
-def score_videos(
-    videos: Sequence[Path], metrics: Sequence[AppearanceMetric], n_boot: int = 1000, seed: int = 0
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """(per-video rows {video, frames, <dimension>: video mean}, {dimension: metric entry with CI})."""
-    rows: list[dict[str, Any]] = []
-    values: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
-    for path in tqdm(videos, desc="appearance", unit="video", disable=len(videos) < 2):
-        frames = read_frames(path)
-        row: dict[str, Any] = {"video": path.name, "frames": len(frames)}
-        for metric in metrics:
-            try:
-                per_frame = metric.score_video(frames)
-            except ValueError as error:
-                raise ValueError(f"{path}: {error}") from error
-            values[metric.name].append(per_frame)
-            row[metric.name] = float(per_frame.mean())
-        rows.append(row)
-    entries = {}
-    for metric in metrics:
-        value, ci = set_score(metric, values[metric.name], n_boot, seed)
-        entries[metric.name] = metric_entry(value, ci, len(videos), "higher", f"VBench aggregate over {metric.aggregate}")
-    return rows, entries
-
-
-def score_folder(
-    folder: Path,
-    dimensions: Sequence[str],
-    weights: dict[str, Path] | None = None,
-    device: str = "cpu",
-    random_init: bool = False,
-    n_boot: int = 1000,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Results dict for every video in `folder` on `dimensions`."""
-    videos = list_videos(folder)
-    metrics = load_metrics(dimensions, weights, device, random_init)
-    rows, entries = score_videos(videos, metrics, n_boot, seed)
-    return {
-        "videos": str(folder),
-        "dimensions": list(dimensions),
-        "metrics": entries,
-        "per_item": rows,
-        "weights": "random-init (not a score)" if random_init else {d: str(p) for d, p in (weights or {}).items()},
-        "environment": environment(device),
-        "seed": seed,
-        "created_at": now_iso(),
-    }
 
 
 def format_scores(results: dict[str, Any]) -> str:
@@ -117,45 +25,6 @@ def format_scores(results: dict[str, Any]) -> str:
         ci = "[{:.4f}, {:.4f}]".format(*m["ci95"])
         lines.append(f"{name:<24} {m['value']:>8.4f} {ci:>22} {m['n']:>6}")
     return "\n".join(lines)
-
-
-def parse_weights(items: Sequence[str]) -> dict[str, Path]:
-    """DIM=PATH command-line items as a dict; ValueError naming a malformed item."""
-    weights = {}
-    for item in items:
-        name, sep, path = item.partition("=")
-        if not sep or not name or not path:
-            raise ValueError(f"--weights takes DIMENSION=PATH, got {item!r}")
-        weights[name] = Path(path)
-    return weights
-
-
-def add_common_arguments(parser: argparse.ArgumentParser, out: str, bootstrap: int) -> None:
-    """--dimensions, --weights, --device, --bootstrap, --out, -v: what the appearance commands share."""
-    parser.add_argument("--dimensions", nargs="+", default=list(APPEARANCE_METRICS), choices=list(APPEARANCE_METRICS))
-    parser.add_argument("--weights", nargs="*", default=[], metavar="DIM=PATH",
-                        help="backbone file per dimension (else its environment variable or $MACE_BENCH_WEIGHTS)")
-    parser.add_argument("--device", default="cpu", help="device for our metrics")
-    parser.add_argument("--bootstrap", type=int, default=bootstrap, help="bootstrap resamples for CIs")
-    parser.add_argument("--out", type=Path, default=Path(out), help="JSON output path")
-    parser.add_argument("-v", "--verbose", action="store_true")
-
-
-def run_command(
-    args: argparse.Namespace, produce: Callable[[], dict[str, Any]], render: Callable[[dict[str, Any]], str],
-    errors: tuple[type[Exception], ...] = (ValueError, FileNotFoundError),
-) -> int:
-    """Call `produce`, write its dict to args.out atomically and print `render` of it: exit 0; `errors` -> 1."""
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    try:
-        result = produce()
-        write_atomic(args.out, json.dumps(result, indent=2) + "\n")
-    except errors as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    print(render(result))
-    print(f"wrote {args.out}")
-    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import argparse
+import json
+import logging
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Callable
+from typing import Any
 
-from benchmark.results import format_table, write_results
+from benchmark.metrics.appearance import APPEARANCE_METRICS
+from benchmark.results import format_table, write_atomic, write_results
 
 
-def run_scoring(produce: Callable[[], dict], out: Path) -> int:
-    """Call `produce` for a results dict, write it atomically and print its table.
+def run_scoring(produce: Callable[[], dict], out: Path, report: Callable[[dict], None] | None = None) -> int:
+    """Call `produce` for a results dict, write it atomically (and `report` it, when given) and print its table.
 
     Bad input (ValueError, FileNotFoundError) becomes a one-line error and exit code 1, and any
     results file from an earlier run is left untouched.
@@ -18,9 +23,50 @@ def run_scoring(produce: Callable[[], dict], out: Path) -> int:
     try:
         results = produce()
         write_results(results, out)
+        if report is not None:
+            report(results)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     print(format_table(results))
     print(f"wrote {out}")
+    return 0
+
+
+def parse_weights(items: Sequence[str]) -> dict[str, Path]:
+    """DIM=PATH command-line items as a dict; ValueError naming a malformed item."""
+    weights = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise ValueError(f"--weights takes DIMENSION=PATH, got {item!r}")
+        weights[name] = Path(path)
+    return weights
+
+
+def add_common_arguments(parser: argparse.ArgumentParser, out: str, bootstrap: int) -> None:
+    """--dimensions, --weights, --device, --bootstrap, --out, -v: what the appearance commands share."""
+    parser.add_argument("--dimensions", nargs="+", default=list(APPEARANCE_METRICS), choices=list(APPEARANCE_METRICS))
+    parser.add_argument("--weights", nargs="*", default=[], metavar="DIM=PATH",
+                        help="backbone file per dimension (else its environment variable or $MACE_BENCH_WEIGHTS)")
+    parser.add_argument("--device", default="cpu", help="device for our metrics")
+    parser.add_argument("--bootstrap", type=int, default=bootstrap, help="bootstrap resamples for CIs")
+    parser.add_argument("--out", type=Path, default=Path(out), help="JSON output path")
+    parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def run_command(
+    args: argparse.Namespace, produce: Callable[[], dict[str, Any]], render: Callable[[dict[str, Any]], str],
+    errors: tuple[type[Exception], ...] = (ValueError, FileNotFoundError),
+) -> int:
+    """Call `produce`, write its dict to args.out atomically and print `render` of it: exit 0; `errors` -> 1."""
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    try:
+        result = produce()
+        write_atomic(args.out, json.dumps(result, indent=2) + "\n")
+    except errors as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    print(render(result))
+    print(f"wrote {args.out}")
     return 0

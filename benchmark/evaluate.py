@@ -1,7 +1,8 @@
 """`python -m benchmark.evaluate`: score existing outputs (GT vs pred) under one protocol.
 
-The protocol's `kind` picks the scorer (`SCORERS`): 3D motion sets, 2D keypoints from videos, or
-generated vs ground-truth videos (animation).
+The protocol's `kind` picks the scorer (`SCORERS`, one per `benchmark/pipelines/<kind>.py`): 3D motion
+sets, 2D keypoints from videos, generated vs ground-truth videos (animation), or the full video
+protocol (ma_video: VBench appearance + 2D motion, with an optional report).
 Prints a table with 95% bootstrap CIs and writes results JSON (schema in benchmark/schemas/).
 """
 
@@ -13,16 +14,19 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmark.animation_scoring import load_models, score_animation
-from benchmark.cli import run_scoring
-from benchmark.evaluation import BeatSource, score
-from benchmark.keypoint_cache import PoseSource
-from benchmark.keypoint_sets import list_inputs, load_pairs
-from benchmark.metrics.motion2d.scoring import score_keypoints
-from benchmark.motion_sets import load_motion_set
+from benchmark.cli import parse_weights, run_scoring
+from benchmark.inputs.keypoint_cache import PoseSource, pose_source
+from benchmark.inputs.keypoint_sets import list_inputs, load_pairs
+from benchmark.inputs.motion_sets import load_motion_set
+from benchmark.inputs.standin import bundled_standin
+from benchmark.inputs.test_set import load_ma_data_test
+from benchmark.pipelines.animation import load_models, score_animation
+from benchmark.pipelines.ma_video import appearance_metrics, score_ma_video
+from benchmark.pipelines.motion2d import score_motion2d
+from benchmark.pipelines.motion3d import BeatSource, score_motion3d
 from benchmark.protocols.registry import PROTOCOLS, ProtocolBase, get_protocol
-from models.files import sha256_file
-from models.pose import load_pose_estimator
+from benchmark.reports.ma_video import write_report
+from models.pose import ESTIMATORS, load_pose_estimator
 
 log = logging.getLogger("benchmark.evaluate")
 
@@ -36,11 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         "(bug-compatible '@<paper>' ids reproduce published numbers; '@v1' ids are corrected).",
     )
     parser.add_argument("--protocol", required=True, choices=sorted(PROTOCOLS), help="protocol id")
-    parser.add_argument("--gt", required=True, type=Path,
+    parser.add_argument("--gt", type=Path,
                         help="3D: stacked joint positions .npy (N,T,J,3) or a folder of <id>.npy "
                         "(FineDance 315/319/139, EDGE 151) / <id>.pkl (AIST++) / <id>.bvh; "
-                        "2D (ma2d@*): a folder of videos or of easy_ViTPose keypoint <stem>.json")
-    parser.add_argument("--pred", required=True, type=Path, help="predictions, same forms as --gt")
+                        "2D (ma2d@*): a folder of videos or of easy_ViTPose keypoint <stem>.json; "
+                        "videos (animation@*, ma_video@*): a folder of <clip id>.mp4")
+    parser.add_argument("--pred", type=Path, help="predictions, same forms as --gt")
     parser.add_argument("--gt-reference", type=Path,
                         help="3D: set whose statistics normalise features and anchor FID "
                         "(papers: the whole dataset); default: --gt")
@@ -51,8 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     beats.add_argument("--gt-beats", type=Path, help="3D: music beats of GT sequences: one-hot (N,T) .npy")
     parser.add_argument("--pred-beats", type=Path, help="3D: music beats of pred sequences: one-hot (N,T) .npy")
     parser.add_argument("--fps", type=float, help="3D: frame rate of stacked positions (folders carry theirs)")
-    pose = parser.add_argument_group("2D keypoints from videos (ma2d@*)")
-    pose.add_argument("--pose-estimator", choices=("vitpose", "mediapipe"),
+    pose = parser.add_argument_group("2D keypoints from videos (ma2d@*, ma_video@*)")
+    pose.add_argument("--pose-estimator", choices=ESTIMATORS,
                       help="pose model (default: the protocol's; ma2d@mace: vitpose, as published)")
     pose.add_argument("--vitpose-checkpoint", type=Path, help="easy_ViTPose vitpose-s-coco_25.pth")
     pose.add_argument("--vitpose-detector", type=Path, help="YOLOv8 .onnx person detector for ViTPose")
@@ -65,6 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
                        "or vgg16-397923af.pth (or $MACE_BENCH_ALEXNET / $MACE_BENCH_VGG16)")
     video.add_argument("--skip", nargs="+", choices=("fvd", "lpips"),
                        help="leave these metrics out (when their weights are unavailable)")
+    full = parser.add_argument_group("full video protocol (ma_video@*)")
+    test_set = full.add_mutually_exclusive_group()
+    test_set.add_argument("--ma-data", type=Path, help="released MA-Data test root (test_manifest.parquet, videos/, audio/)")
+    test_set.add_argument("--standin", action="store_true", default=None, help="the bundled stand-in test set and its 'generated' clips")
+    full.add_argument("--weights", nargs="*", metavar="DIM=PATH",
+                      help="backbone file per VBench dimension (else its environment variable or $MACE_BENCH_WEIGHTS)")
+    full.add_argument("--random-init", action="store_true", default=None, help="random appearance backbones: a wiring check, not a score")
+    full.add_argument("--device", help="device of the appearance backbones (default cpu)")
+    full.add_argument("--report", type=Path, help="folder for report.md, report.html and frame thumbnails")
     parser.add_argument("--method-name", default="external", help="name recorded in the results")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for CIs")
     parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
@@ -87,56 +101,79 @@ def _reject(args: argparse.Namespace, protocol: ProtocolBase, options: tuple[str
 _VIDEO_OPTIONS = ("i3d", "lpips_backbone", "skip")
 _POSE_OPTIONS = ("pose_estimator", "vitpose_checkpoint", "vitpose_detector")
 _MOTION3D_OPTIONS = ("gt_reference", "gt_beats", "pred_beats", "fps")
+_MA_VIDEO_OPTIONS = ("ma_data", "standin", "weights", "random_init", "device", "report")
 
 
 def _score_motion3d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, (*_POSE_OPTIONS, *_VIDEO_OPTIONS))
+    _reject(args, protocol, (*_POSE_OPTIONS, *_VIDEO_OPTIONS, *_MA_VIDEO_OPTIONS))
+    _require_pair(args, protocol)
     gt = load_motion_set(args.gt, args.fps, "GT")
     pred = load_motion_set(args.pred, args.fps, "pred")
     reference = load_motion_set(args.gt_reference, args.fps, "GT reference") if args.gt_reference else None
-    return score(
+    return score_motion3d(
         protocol, gt, pred, reference, BeatSource.from_args(args.music, args.gt_beats, args.pred_beats),
         method=_method(args), n_boot=args.bootstrap, seed=args.seed,
     )
 
 
 def _pose_source(name: str, args: argparse.Namespace) -> PoseSource:
-    """The pose model for videos, keyed for the cache by model and weight hashes; built only on a cache miss."""
+    """The pose model for videos (weights checked only when some input is a video: JSONs need no model)."""
     has_videos = list_inputs(args.gt, "GT").videos or list_inputs(args.pred, "pred").videos
-    if name != "vitpose" or not has_videos:
+    if name == "vitpose" and not has_videos:
         return PoseSource(name, lambda: load_pose_estimator(name))
-    if args.vitpose_checkpoint is None or args.vitpose_detector is None:
-        raise ValueError("videos under ViTPose need --vitpose-checkpoint and --vitpose-detector "
-                         "(or --pose-estimator mediapipe, not comparable to published numbers)")
-    checkpoint, detector = args.vitpose_checkpoint, args.vitpose_detector
-    key = f"vitpose-{sha256_file(checkpoint)[:12]}-yolo-{sha256_file(detector)[:12]}"
-    return PoseSource(key, lambda: load_pose_estimator(name, checkpoint=checkpoint, detector=str(detector)))
+    return pose_source(name, args.vitpose_checkpoint, args.vitpose_detector)
+
+
+def _require_pair(args: argparse.Namespace, protocol: ProtocolBase) -> None:
+    """ValueError unless both --gt and --pred were given (every kind but ma_video's test-set forms needs them)."""
+    missing = [flag for flag, value in (("--gt", args.gt), ("--pred", args.pred)) if value is None]
+    if missing:
+        raise ValueError(f"{protocol.id}: {' and '.join(missing)} required")
 
 
 def _score_motion2d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_VIDEO_OPTIONS))
+    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_VIDEO_OPTIONS, *_MA_VIDEO_OPTIONS))
+    _require_pair(args, protocol)
     name = args.pose_estimator or protocol.pose_estimator
     pose = _pose_source(name, args)
     data = load_pairs(protocol, args.gt, args.pred, args.music, pose, args.keypoint_cache)
     if data.pose_estimator is not None and name != protocol.pose_estimator:
         log.warning("%s: keypoints from %s, not the protocol's %s", protocol.id, name, protocol.pose_estimator)
-    return score_keypoints(protocol, data, _method(args), n_boot=args.bootstrap, seed=args.seed)
+    return score_motion2d(protocol, data, _method(args), n_boot=args.bootstrap, seed=args.seed)
 
 
 def _score_animation(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_POSE_OPTIONS, "music"))
+    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_POSE_OPTIONS, *_MA_VIDEO_OPTIONS, "music"))
+    _require_pair(args, protocol)
     models = load_models(protocol, args.lpips_backbone, args.i3d, args.skip or [])
     return score_animation(protocol, args.gt, args.pred, **models, method=_method(args), n_boot=args.bootstrap, seed=args.seed)
 
 
-# The full video protocol needs a test set, appearance weights and a report folder: its own CLI.
-OTHER_SCORERS = {"ma_video": "benchmark.ma_video_scoring"}
+def _score_ma_video(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
+    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_VIDEO_OPTIONS))
+    gt, pred, music, manifest, label = args.gt, args.pred, args.music, None, None
+    if args.standin:
+        standin = bundled_standin()
+        gt, pred, music, manifest, label = (standin.test_set.video_dir, pred or standin.generated_dir,
+                                            standin.test_set.audio_dir, standin.test_set.manifest, standin.label)
+    elif args.ma_data is not None:
+        test_set = load_ma_data_test(args.ma_data, protocol.num_clips, protocol.clip_seconds)
+        gt, music, manifest = test_set.video_dir, music or test_set.audio_dir, test_set.manifest
+    if gt is None or pred is None:
+        raise ValueError(f"{protocol.id}: --pred (folder of generated <clip id>.mp4) and one of --gt, --ma-data "
+                         "are required (or --standin)")
+    pose = pose_source(args.pose_estimator or protocol.pose_estimator, args.vitpose_checkpoint, args.vitpose_detector)
+    metrics = appearance_metrics(protocol, parse_weights(args.weights or []), args.device or "cpu", bool(args.random_init))
+    return score_ma_video(protocol, gt, pred, music, pose, metrics, args.keypoint_cache, _method(args), args.bootstrap,
+                          args.seed, bool(args.random_init), label, manifest)
+
 
 # protocol.kind -> scorer(protocol, parsed args) -> results dict; a new family adds one entry.
 SCORERS: dict[str, Callable[[ProtocolBase, argparse.Namespace], dict]] = {
     "motion3d": _score_motion3d,
     "motion2d": _score_motion2d,
     "animation": _score_animation,
+    "ma_video": _score_ma_video,
 }
 
 
@@ -147,11 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --gt-beats and --pred-beats go together", file=sys.stderr)
         return 2
     protocol = get_protocol(args.protocol)
-    if protocol.kind not in SCORERS:
-        print(f"error: {protocol.id} ({protocol.kind}) is scored by `python -m {OTHER_SCORERS[protocol.kind]}`",
-              file=sys.stderr)
-        return 2
-    return run_scoring(lambda: SCORERS[protocol.kind](protocol, args), args.out)
+    report = (lambda results: write_report(results, args.report)) if args.report is not None else None
+    return run_scoring(lambda: SCORERS[protocol.kind](protocol, args), args.out, report)
 
 
 if __name__ == "__main__":

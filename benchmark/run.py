@@ -13,9 +13,9 @@ import time
 from pathlib import Path
 
 from benchmark.cli import run_scoring
-from benchmark.evaluation import BeatSource, score
+from benchmark.inputs.motion_sets import MotionSet, find_music, load_motion_set
 from benchmark.methods import Method, TestItem, available_methods, create_method
-from benchmark.motion_sets import MotionSet, find_music, load_motion_set
+from benchmark.pipelines.motion3d import BeatSource, score_motion3d
 from benchmark.protocols.registry import PROTOCOLS, get_protocol
 from manifests.sample import SAMPLE_ROOT
 
@@ -83,8 +83,8 @@ def main(argv: list[str] | None = None) -> int:
         reference = load_motion_set(args.gt_reference, name="GT reference") if args.gt_reference else None
         log.info("generated %d frames in %.2f s", sum(item.num_frames for item in items), seconds)
         label = " / ".join(x for x in (method.label, SAMPLE_LABEL if args.data is None else None) if x)
-        return score(
-            protocol, gt, pred, reference, BeatSource.from_args(data / "music", None, None),
+        return score_motion3d(
+            protocol, gt, pred, reference, BeatSource(music_files={item.id: item.music_path for item in items}),
             method={"name": method.name, "version": method.version,
                     "checkpoint_sha256": method.checkpoint_sha256, "config": method.config},
             n_boot=args.bootstrap, seed=args.seed, label=label or None,

@@ -20,9 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmark.appearance_scoring import (
-    add_common_arguments, list_videos, load_metrics, parse_weights, run_command, score_videos,
-)
+from benchmark.cli import add_common_arguments, parse_weights, run_command
+from benchmark.pipelines.appearance import list_videos, load_metrics, score_videos
 
 log = logging.getLogger("benchmark.vbench_crosscheck")
 VBENCH_SUFFIXES = (".mp4",)  # what vbench's load_video decodes in custom_input mode

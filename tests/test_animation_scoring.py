@@ -11,14 +11,15 @@ import numpy as np
 import pytest
 import torch
 
-from benchmark.animation_scoring import load_pair, pair_videos, score_animation
 from benchmark.evaluate import main
-from benchmark.protocols.registry import PROTOCOLS
+from benchmark.inputs.video_pairs import load_pair, pair_videos
 from benchmark.metrics.video.clips import fvd_windows
 from benchmark.metrics.video.frame_quality import psnr_frames, ssim_frames
 from benchmark.metrics.video.fvd import fvd, i3d_features, load_i3d
 from benchmark.metrics.video.lpips import load_lpips, lpips_frames
+from benchmark.pipelines.animation import score_animation
 from benchmark.protocols.animation import ANIMATION_V1
+from benchmark.protocols.registry import PROTOCOLS
 from benchmark.results import validate
 from models.vision.lpips_backbones import ALEX_SPEC, TappedFeatures
 from tests.test_video_metrics_fvd import StandInI3D

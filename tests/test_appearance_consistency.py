@@ -12,10 +12,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 from transformers import ViTConfig, ViTModel
 
-from benchmark.appearance_scoring import set_score
 from benchmark.metrics.appearance import aggregate_scores
 from benchmark.metrics.appearance.consistency import background_consistency, consistency_values, subject_consistency
-from benchmark.metrics.appearance.frames import CLIP_MEAN, CLIP_STD, center_crop, clip_pixels, dino_pixels, resize_short_side
+from benchmark.metrics.appearance.frames import (
+    CLIP_MEAN,
+    CLIP_STD,
+    center_crop,
+    clip_pixels,
+    dino_pixels,
+    resize_short_side,
+)
+from benchmark.pipelines.appearance import set_score
 from models.video.io import read_frames
 from models.vision.clip import CLIP_VIT_B32, ClipVisionConfig, load_clip_image_encoder
 from models.vision.dino import DinoConfig, DinoViT, load_dino

@@ -13,16 +13,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 import torch
 from safetensors import safe_open
 
-import pyarrow.parquet as pq
-
 from manifests.sample import SAMPLE_ROOT
 from manifests.schema import table_from_rows
+from models.diffusion.checkpoint import export_checkpoint
 from models.diffusion.data import load_dance_clips
-from models.diffusion.checkpoint import export_checkpoint, load_model
 from models.diffusion.guidance import GUIDANCE_PRESETS, training_prediction
 from models.diffusion.losses import dance_losses
 from models.diffusion.training import (
@@ -34,6 +33,7 @@ from models.diffusion.training import (
 )
 from models.edge import EdgeConfig
 from models.motion_expert import MotionExpertConfig
+from models.registry import MODEL_KINDS, load_model
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIGS = {
@@ -82,7 +82,7 @@ def test_a_manifest_trains_on_its_ok_rows_like_the_same_files_in_a_folder(dance_
 def _trainer(kind: str, folder: Path, out: Path, **train: object) -> Trainer:
     cfg = TrainConfig(**{"steps": 40, "batch_size": 8, "lr": 1e-3, "stride": 8, "log_every": 5, "save_every": 10, **train})
     data = load_training_data(folder, CONFIGS[kind].window, cfg.stride, 16, None)
-    return Trainer(kind, CONFIGS[kind], GUIDANCE_PRESETS[GUIDANCE[kind]], data, out, cfg)
+    return Trainer(MODEL_KINDS[kind], CONFIGS[kind], GUIDANCE_PRESETS[GUIDANCE[kind]], data, out, cfg)
 
 
 def _fixed_loss(trainer: Trainer) -> float:

@@ -12,7 +12,6 @@ import torch
 from manifests.sample import SAMPLE_ROOT
 from models.body.formats import load_motion
 from models.body.formats_edge import decode_edge151, encode_edge151
-from models.diffusion.generation import DanceGenerator
 from models.diffusion.guidance import GUIDANCE_PRESETS
 from models.diffusion.schedule import DiffusionConfig, GaussianDiffusion
 from models.edge import Edge, EdgeConfig
@@ -23,6 +22,7 @@ from models.edge.longform import (
     window_count,
 )
 from models.edge.model import Rotary
+from models.registry import dance_generator
 
 DEMO = Path(__file__).resolve().parents[1] / "models" / "checkpoints" / "edge_demo.safetensors"
 TINY = EdgeConfig.preset("cpu_small", width=32, ff_width=64, heads=2, dance_layers=1, window=20)
@@ -108,7 +108,7 @@ def test_long_form_inpainting_makes_overlaps_agree() -> None:
 
 
 def test_demo_generates_past_its_window_by_stitching() -> None:
-    generator = DanceGenerator.from_checkpoint(str(DEMO), sampling_steps=4)
+    generator = dance_generator(DEMO, sampling_steps=4)
     window = generator.loaded.model.config.window
     frames = 2 * window + 7
     music = np.cumsum(np.random.default_rng(0).normal(size=(frames, 35)), 0).astype(np.float32) / 10

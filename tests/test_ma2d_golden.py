@@ -9,11 +9,11 @@ import numpy as np
 import pytest
 
 from benchmark.evaluate import main as evaluate_main
-from benchmark.keypoint_cache import PoseSource
-from benchmark.keypoint_sets import load_pairs
+from benchmark.inputs.keypoint_cache import PoseSource
+from benchmark.inputs.keypoint_sets import load_pairs
 from benchmark.metrics.motion2d.beat_align_2d import beat_align_2d, motion_beats_2d
-from benchmark.metrics.motion2d.scoring import set_features
-from benchmark.protocols.ma2d import MA2D_MACE
+from benchmark.pipelines.motion2d import set_features
+from benchmark.protocols.motion2d import MA2D_MACE
 from benchmark.results import validate
 
 CASE = Path(__file__).parent / "fixtures" / "golden" / "caseM1"

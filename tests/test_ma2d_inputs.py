@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from benchmark.evaluate import main as evaluate_main
-from benchmark.keypoint_sets import load_pairs, read_keypoints
+from benchmark.inputs.keypoint_sets import load_pairs, read_keypoints
 from benchmark.metrics.warnings import MetricWarning
-from benchmark.protocols.ma2d import MA2D_MACE, MA2D_V1
+from benchmark.protocols.motion2d import MA2D_MACE, MA2D_V1
 from tests.test_ma2d_golden import NO_MODEL
 
 DATA = Path(__file__).parent / "fixtures" / "golden" / "caseM1" / "inputs" / "Data"

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from benchmark.metrics.motion2d.geometric_2d import FEATURES
-from benchmark.metrics.motion2d.scoring import score_keypoints, set_features
+from benchmark.pipelines.motion2d import score_motion2d, set_features
 from benchmark.protocols import PROTOCOLS
-from benchmark.protocols.ma2d import MA2D_MACE, MA2D_V1, Motion2DProtocol
+from benchmark.protocols.motion2d import MA2D_MACE, MA2D_V1, Motion2DProtocol
 from benchmark.results import validate
 from tests import test_ma2d_golden as golden
 
@@ -25,7 +25,7 @@ PLANE_COLUMNS = [i for i, (test, _, _) in enumerate(FEATURES) if test in ("plane
 def _metrics(protocol: Motion2DProtocol, pairs) -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = score_keypoints(protocol, pairs, METHOD, n_boot=50)
+        results = score_motion2d(protocol, pairs, METHOD, n_boot=50)
     validate(results)
     out = {k: v["value"] for k, v in results["metrics"].items()}
     out.update({f"{k}_gt": v["value"] for k, v in results["reference"].items()})

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from benchmark.evaluate import main as evaluate_main
-from benchmark.keypoint_cache import PoseSource
-from benchmark.keypoint_sets import load_pairs
-from benchmark.protocols.ma2d import MA2D_V1
+from benchmark.inputs.keypoint_cache import PoseSource
+from benchmark.inputs.keypoint_sets import load_pairs
+from benchmark.protocols.motion2d import MA2D_V1
 from benchmark.results import validate
 from curation.media import cut_audio, encode_video
 from models.video.io import read_frames

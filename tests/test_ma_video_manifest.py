@@ -7,8 +7,10 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
+from benchmark.inputs.standin import bundled_standin
+from benchmark.inputs.test_set import load_ma_data_test
 from curation.media import encode_video
-from manifests.ma_data_test import MANIFEST_NAME, STANDIN_CLIPS, bundled_standin, load_ma_data_test
+from manifests.ma_video_test_set import MANIFEST_NAME, STANDIN_CLIPS
 from models.video.io import probe_video, read_frames
 
 

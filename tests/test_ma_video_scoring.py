@@ -7,15 +7,17 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from benchmark.keypoint_cache import PoseSource
-from benchmark.ma_video_report import write_report
-from benchmark.ma_video_scoring import RANDOM_INIT_LABEL, main, percent_entries, pose_source, score_ma_video
+from benchmark.evaluate import main as evaluate_main
+from benchmark.inputs.keypoint_cache import PoseSource, pose_source
+from benchmark.inputs.standin import bundled_standin
 from benchmark.metrics.appearance import APPEARANCE_METRICS, AppearanceMetric
 from benchmark.metrics.appearance.flickering import TemporalFlickering
+from benchmark.pipelines.ma_video import RANDOM_INIT_LABEL, percent_entries, score_ma_video
 from benchmark.protocols.ma_video import MA_VIDEO_MACE
+from benchmark.reports.ma_video import write_report
 from benchmark.results import metric_entry, validate
 from leaderboard.boards import get_board
-from manifests.ma_data_test import STANDIN_CLIPS, STANDIN_LABEL, bundled_standin
+from manifests.ma_video_test_set import STANDIN_CLIPS, STANDIN_LABEL
 from models.pose import load_pose_estimator
 from models.video.io import read_frames
 from models.vision.amt import AMTConfig
@@ -128,7 +130,7 @@ def test_vitpose_without_weights_is_a_clear_error():
 def test_cli_missing_backbone_fails_naming_the_file(standin, tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("MACE_BENCH_WEIGHTS", str(tmp_path / "no-weights"))
     out = tmp_path / "results.json"
-    code = main(["--gt", str(standin.test_set.video_dir), "--pred", str(standin.generated_dir),
+    code = evaluate_main(["--protocol", "ma_video@mace", "--gt", str(standin.test_set.video_dir), "--pred", str(standin.generated_dir),
                  "--pose-estimator", "mediapipe", "--out", str(out)])
     assert code == 1 and not out.exists()
     err = capsys.readouterr().err
@@ -136,5 +138,5 @@ def test_cli_missing_backbone_fails_naming_the_file(standin, tmp_path, capsys, m
 
 
 def test_cli_requires_pred_without_standin(standin, tmp_path, capsys):
-    assert main(["--gt", str(standin.test_set.video_dir), "--random-init", "--out", str(tmp_path / "r.json")]) == 1
+    assert evaluate_main(["--protocol", "ma_video@mace", "--gt", str(standin.test_set.video_dir), "--random-init", "--out", str(tmp_path / "r.json")]) == 1
     assert "--pred" in capsys.readouterr().err

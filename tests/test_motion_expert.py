@@ -10,8 +10,8 @@ import pytest
 import torch
 
 from models.body.formats_edge import decode_edge151
-from models.diffusion.generation import DanceGenerator
 from models.motion_expert import MotionExpert, MotionExpertConfig
+from models.registry import dance_generator
 
 TINY = MotionExpertConfig.preset("cpu_small", width=32, ff_width=64, heads=2, dance_layers=2, music_layers=1)
 DEMO = Path(__file__).resolve().parents[1] / "models" / "checkpoints" / "motion_expert_demo.safetensors"
@@ -82,7 +82,7 @@ def test_bimamba_sees_both_past_and_future() -> None:
 
 
 def test_demo_generation_is_seeded_and_extends_past_the_training_window() -> None:
-    generator = DanceGenerator.from_checkpoint(str(DEMO), sampling_steps=10)
+    generator = dance_generator(DEMO, sampling_steps=10)
     window = generator.loaded.model.config.window
     frames = 3 * window
     g = np.random.default_rng(0)

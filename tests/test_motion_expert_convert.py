@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from models.diffusion.checkpoint import load_model
 from models.motion_expert.convert import convert, main
+from models.registry import load_model
 
 D, FF, DANCE, MUSIC, STATE, GENRES = 32, 64, 2, 1, 16, 16
 

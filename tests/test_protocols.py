@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from benchmark.evaluation import BeatSource, extract_features, score
-from benchmark.motion_sets import MotionSet, load_motion_set
+from benchmark.inputs.motion_sets import MotionSet, load_motion_set
+from benchmark.pipelines.motion3d import BeatSource, extract_features, score_motion3d
 from benchmark.protocols import PROTOCOLS, get_protocol
 from benchmark.results import validate
 
@@ -72,7 +72,7 @@ def _score(pid: str, gt: MotionSet, pred: MotionSet, reference: MotionSet | None
     beats = BeatSource.from_args(None, CASE_B / "gt_music_beat_onehot.npy", CASE_B / "pred_music_beat_onehot.npy")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = score(get_protocol(pid), gt, pred, reference, beats, METHOD, n_boot=100)
+        results = score_motion3d(get_protocol(pid), gt, pred, reference, beats, METHOD, n_boot=100)
     validate(results)
     return results
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from benchmark.speed import measure_generation_fps
+from benchmark.methods.speed import measure_generation_fps
 from models.body.motion import Motion
 
 

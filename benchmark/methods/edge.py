@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from benchmark.methods.base import register_method
-from benchmark.methods.mace_dance import CHECKPOINT_DIR, DanceDiffusionMethod
+from benchmark.methods.diffusion import CHECKPOINT_DIR, DanceDiffusionMethod
 
 
 @register_method("edge")

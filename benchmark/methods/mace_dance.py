@@ -8,104 +8,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
-import numpy as np
 import torch
 
-from benchmark.methods.base import Method, TestItem, register_method
-from benchmark.speed import measure_generation_fps
-from models.body.formats_edge import EDGE_FPS, decode_edge151
-from models.body.motion import Motion
-from models.diffusion.generation import DanceGenerator
+from benchmark.methods.base import register_method
+from benchmark.methods.diffusion import CHECKPOINT_DIR, DanceDiffusionMethod
 from models.mamba import resolve_backend
-from models.music.features import edge_music_features
-
-CHECKPOINT_DIR = Path(__file__).resolve().parents[2] / "models" / "checkpoints"
-DEMO_LABEL = "demo, not a reproduction"
-CPU_THROUGHPUT_BATCH = 2  # a batch-8 x 1024-frame call takes minutes on a 2-core CPU
-
-
-def fit_length(feature: np.ndarray, frames: int) -> np.ndarray:
-    """Crop, or pad by repeating the last row, to exactly `frames` rows."""
-    if len(feature) >= frames:
-        return feature[:frames]
-    return np.concatenate([feature, np.repeat(feature[-1:], frames - len(feature), axis=0)])
-
-
-@dataclass
-class DanceDiffusionMethod(Method):
-    """A checkpoint of the dance diffusion core (Motion Expert or EDGE) generating from test music."""
-
-    kind: ClassVar[str] = "motion_expert"
-    default_checkpoint: ClassVar[Path] = CHECKPOINT_DIR / "motion_expert_demo.safetensors"
-
-    checkpoint: str | None = None
-    sampling_steps: int | None = None
-    weights: str = "ema"
-    device: str = "cpu"
-    version: str = "1"
-    generator: DanceGenerator = field(init=False, repr=False)
-
-    def __post_init__(self) -> None:
-        path = Path(self.checkpoint) if self.checkpoint else self.default_checkpoint
-        self.generator = DanceGenerator.from_checkpoint(str(path), self.weights, self.device, self.sampling_steps)
-        meta = self.generator.loaded.meta
-        if meta.kind != self.kind:
-            raise ValueError(f"{path}: a {meta.kind} checkpoint, but this method needs a {self.kind} one")
-        self.checkpoint_sha256 = self.generator.loaded.sha256
-        label = meta.label or ""
-        if self.checkpoint is None and DEMO_LABEL not in label:
-            label = f"{DEMO_LABEL}: {label}" if label else DEMO_LABEL
-        self.label = label or None
-        self.config = {
-            "checkpoint": str(path), "weights": self.weights, "model": meta.model, "guidance": meta.guidance,
-            "diffusion": {**meta.diffusion, "sampling_steps": self.generator.diffusion.config.sampling_steps},
-            "genres": list(meta.genres), "trained_steps": meta.step,
-        }
-
-    def _music(self, item: TestItem, frames: int) -> np.ndarray:
-        if item.music_path is None:
-            raise ValueError(f"{self.name}: test item {item.id!r} has no music file")
-        return fit_length(edge_music_features(item.music_path, fps=EDGE_FPS), frames)
-
-    def generate(self, items: list[TestItem], seed: int) -> dict[str, Motion]:
-        frames = [max(2, round(item.num_frames * EDGE_FPS / item.fps)) for item in items]
-        music = [self._music(item, n) for item, n in zip(items, frames)]
-        arrays = self.generator.generate(music, [item.genre for item in items], seed)
-        out = {}
-        for item, array in zip(items, arrays):
-            motion = decode_edge151(array, EDGE_FPS, source=f"{self.name} output for {item.id}").resample(item.fps)
-            out[item.id] = motion.slice(0, item.num_frames)
-        return out
-
-    def backend(self) -> str:
-        return "torch"
-
-    def timing(self, items: list[TestItem], frames: int = 1024, batch: int = 8) -> dict[str, Any]:
-        """Spec section 11: one whole sampling call (music encoding + all DDIM steps) on synthetic
-        35-d features, feature extraction and loading excluded; batch 1 latency and batch throughput
-        (on CPU at most CPU_THROUGHPUT_BATCH; the batch used is recorded)."""
-        if self.generator.device.type != "cuda":
-            batch = min(batch, CPU_THROUGHPUT_BATCH)
-        music = torch.randn(batch, frames, self.generator.loaded.model.config.music_dim, generator=torch.Generator().manual_seed(0))
-        music = music.to(self.generator.device)
-        genre = torch.zeros(batch, dtype=torch.long, device=self.generator.device)
-
-        def run(b: int, t: int) -> None:
-            self.generator.sample_batch(music[:b, :t], genre[:b], torch.Generator(self.generator.device).manual_seed(0))
-
-        report = measure_generation_fps(
-            run, frames=frames, throughput_batch=batch, device=str(self.generator.device), backend=self.backend()
-        )
-        return report.as_timing()
 
 
 @register_method("mace_dance")
 @dataclass
 class MaceDance(DanceDiffusionMethod):
+    kind: ClassVar[str] = "motion_expert"
+    default_checkpoint: ClassVar[Path] = CHECKPOINT_DIR / "motion_expert_demo.safetensors"
+
     def backend(self) -> str:
         with torch.no_grad():
             scan = resolve_backend(self.generator.loaded.model.config.mamba_backend, self.generator.device)

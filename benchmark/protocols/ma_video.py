@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from benchmark.protocols.base import MetricSpec, ProtocolBase
-from benchmark.protocols.ma2d import MA2D_MACE, Motion2DProtocol
+from benchmark.protocols.motion2d import MA2D_MACE, Motion2DProtocol
 
 _VBENCH_NOTE = "VBench score x100 (percent scale, as printed: 67.12 = 0.6712)"
 

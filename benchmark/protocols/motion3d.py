@@ -1,7 +1,7 @@
 """3D motion protocols: AIST++ (Bailando) and FineDance (LODGE) as published, and their corrected twins.
 
 A protocol is data, not code: it fixes which skeleton, preprocessing, frame times, normalisation,
-FID form and BAS definition the metric pipeline (`benchmark.evaluation`) uses.
+FID form and BAS definition the metric pipeline (`benchmark.pipelines.motion3d`) uses.
 """
 
 from __future__ import annotations

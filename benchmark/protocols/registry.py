@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from benchmark.protocols.animation import ANIMATION_PROTOCOLS
 from benchmark.protocols.base import MetricSpec, ProtocolBase
-from benchmark.protocols.ma2d import MA2D_PROTOCOLS
 from benchmark.protocols.ma_video import MA_VIDEO_PROTOCOLS
+from benchmark.protocols.motion2d import MA2D_PROTOCOLS
 from benchmark.protocols.motion3d import MOTION3D_PROTOCOLS, Protocol
 
 __all__ = ["PROTOCOLS", "MetricSpec", "Protocol", "ProtocolBase", "get_protocol"]

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import torch
 from safetensors import SafetensorError, safe_open
@@ -16,17 +16,12 @@ from safetensors.torch import load_file, save
 from torch import nn
 
 from models.diffusion.guidance import GuidanceConfig
+from models.diffusion.kinds import ModelKind
 from models.diffusion.normalizer import MinMaxNormalizer
 from models.diffusion.schedule import DiffusionConfig
-from models.edge.model import Edge, EdgeConfig
 from models.files import atomic_write
-from models.motion_expert.model import MotionExpert, MotionExpertConfig
 
 FORMAT = "mace-bench/dance-diffusion/1"
-MODEL_KINDS: dict[str, tuple[type, type[nn.Module]]] = {
-    "motion_expert": (MotionExpertConfig, MotionExpert),
-    "edge": (EdgeConfig, Edge),
-}
 
 
 @dataclass(frozen=True)
@@ -42,11 +37,6 @@ class CheckpointMeta:
     train: dict = field(default_factory=dict)
     label: str | None = None
 
-    def model_config(self) -> Any:
-        if self.kind not in MODEL_KINDS:
-            raise ValueError(f"unknown model kind {self.kind!r}; expected one of {sorted(MODEL_KINDS)}")
-        return MODEL_KINDS[self.kind][0](**self.model)
-
     def guidance_config(self) -> GuidanceConfig:
         return GuidanceConfig(**self.guidance)
 
@@ -54,8 +44,11 @@ class CheckpointMeta:
         return DiffusionConfig(**self.diffusion)
 
 
-def build_model(meta: CheckpointMeta) -> nn.Module:
-    return MODEL_KINDS[meta.kind][1](meta.model_config())
+def build_model(meta: CheckpointMeta, kind: ModelKind) -> nn.Module:
+    """A fresh module of `kind` with the checkpoint's config (ValueError when the kinds differ)."""
+    if meta.kind != kind.name:
+        raise ValueError(f"a {meta.kind} checkpoint cannot build a {kind.name} model")
+    return kind.model(kind.config(**meta.model))
 
 
 def save_checkpoint(path: str | Path, meta: CheckpointMeta, tensors: dict[str, torch.Tensor]) -> Path:
@@ -100,13 +93,17 @@ class LoadedModel:
     sha256: str
 
 
-def load_model(path: str | Path, weights: str = "ema", device: str | torch.device = "cpu") -> LoadedModel:
-    """Rebuild a model from a checkpoint; `weights` = "ema" (when stored) or "model"."""
+def load_model(
+    path: str | Path, kinds: Mapping[str, ModelKind], weights: str = "ema", device: str | torch.device = "cpu"
+) -> LoadedModel:
+    """Rebuild a model from a checkpoint, its architecture looked up in `kinds`; `weights` = "ema" (when stored) or "model"."""
     meta, tensors = load_checkpoint(path)
+    if meta.kind not in kinds:
+        raise ValueError(f"{path}: unknown model kind {meta.kind!r}; expected one of {sorted(kinds)}")
     if weights not in ("ema", "model"):
         raise ValueError(f"weights must be 'ema' or 'model', got {weights!r}")
     state = prefixed(tensors, weights) or prefixed(tensors, "model")
-    model = build_model(meta)
+    model = build_model(meta, kinds[meta.kind])
     try:
         model.load_state_dict(state)
     except RuntimeError as error:

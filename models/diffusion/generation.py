@@ -11,18 +11,18 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from models.diffusion.checkpoint import LoadedModel, load_model
+from models.diffusion.checkpoint import LoadedModel
 from models.diffusion.data import genre_ids
 from models.diffusion.guidance import sampling_denoiser
+from models.diffusion.kinds import ModelKind
 from models.diffusion.schedule import GaussianDiffusion
-from models.edge.longform import sample_long, stitch_windows
 
 
 class DanceGenerator:
     """Generate with a loaded checkpoint; `sampling_steps` overrides the stored DDIM step count."""
 
-    def __init__(self, loaded: LoadedModel, sampling_steps: int | None = None) -> None:
-        self.loaded = loaded
+    def __init__(self, loaded: LoadedModel, kind: ModelKind, sampling_steps: int | None = None) -> None:
+        self.loaded, self.kind = loaded, kind
         config = loaded.meta.diffusion_config()
         if sampling_steps is not None:
             config = replace(config, sampling_steps=sampling_steps)
@@ -30,28 +30,10 @@ class DanceGenerator:
         self.guidance = loaded.meta.guidance_config()
         self.device = next(loaded.model.parameters()).device
 
-    @classmethod
-    def from_checkpoint(cls, path: str, weights: str = "ema", device: str = "cpu", sampling_steps: int | None = None) -> DanceGenerator:
-        return cls(load_model(path, weights, device), sampling_steps)
-
-    @property
-    def kind(self) -> str:
-        return self.loaded.meta.kind
-
     @torch.no_grad()
     def sample_batch(self, music: torch.Tensor, genre: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         """Equal-length batch (B,T,35) -> unnormalised (B,T,151): one whole sampling call (timed for FPS)."""
-        model, normalizer = self.loaded.model, self.loaded.normalizer
-        if self.kind == "edge":
-            return torch.stack([self._edge_one(m, generator) for m in music])
-        denoise = sampling_denoiser(model, music, genre, self.guidance)
-        shape = (*music.shape[:2], model.config.motion_dim)
-        return normalizer.unnormalize(self.diffusion.ddim_sample(denoise, shape, generator, self.device))
-
-    def _edge_one(self, music: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
-        windows = sample_long(self.loaded.model, self.diffusion, self.guidance, music, generator)
-        stitched = stitch_windows(self.loaded.normalizer.unnormalize(windows).cpu().numpy())
-        return torch.from_numpy(stitched[: music.shape[0]])
+        return self.kind.sampler(self, music, genre, generator)
 
     def generate(self, music: list[np.ndarray], genres: list[str | None], seed: int = 0) -> list[np.ndarray]:
         """Unnormalised (T_i,151) arrays for music features (T_i,35), equal lengths batched together."""
@@ -71,3 +53,11 @@ class DanceGenerator:
             for i, array in zip(members, result):
                 out[i] = array.astype(np.float64)
         return out  # type: ignore[return-value]
+
+
+def sample_whole(generator: DanceGenerator, music: torch.Tensor, genre: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """The default sampler: DDIM over the whole sequence at once (the Motion Expert's; any length)."""
+    model, normalizer = generator.loaded.model, generator.loaded.normalizer
+    denoise = sampling_denoiser(model, music, genre, generator.guidance)
+    shape = (*music.shape[:2], model.config.motion_dim)
+    return normalizer.unnormalize(generator.diffusion.ddim_sample(denoise, shape, rng, generator.device))

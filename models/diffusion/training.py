@@ -26,7 +26,6 @@ from tqdm import tqdm
 from manifests.sample import SAMPLE_ROOT
 from models.diffusion.adan import Adan
 from models.diffusion.checkpoint import (
-    MODEL_KINDS,
     CheckpointMeta,
     build_model,
     export_checkpoint,
@@ -40,6 +39,7 @@ from models.diffusion.guidance import (
     GuidanceConfig,
     training_prediction,
 )
+from models.diffusion.kinds import ModelKind
 from models.diffusion.losses import dance_losses
 from models.diffusion.normalizer import MinMaxNormalizer
 from models.diffusion.schedule import DiffusionConfig, GaussianDiffusion
@@ -111,18 +111,18 @@ class Trainer:
     """One training run in `out_dir`: fresh, or resumed from `out_dir/last.safetensors`."""
 
     def __init__(
-        self, kind: str, model_config: Any, guidance: GuidanceConfig, data: TrainingData, out_dir: Path,
+        self, kind: ModelKind, model_config: Any, guidance: GuidanceConfig, data: TrainingData, out_dir: Path,
         train: TrainConfig, diffusion: DiffusionConfig | None = None, device: str = "cpu", label: str | None = None,
     ) -> None:
         self.out_dir, self.train_cfg, self.device, self.data = Path(out_dir), train, torch.device(device), data
         diffusion = diffusion or DiffusionConfig()
         self.diffusion = GaussianDiffusion(diffusion)
         self.meta = CheckpointMeta(
-            kind=kind, model=model_config.to_dict(), guidance=asdict(guidance), diffusion=asdict(diffusion),
+            kind=kind.name, model=model_config.to_dict(), guidance=asdict(guidance), diffusion=asdict(diffusion),
             genres=data.genres, train={k: v for k, v in asdict(train).items() if k != "steps"}, label=label,
         )
         torch.manual_seed(train.seed)
-        self.model = build_model(self.meta).to(self.device)
+        self.model = build_model(self.meta, kind).to(self.device)
         self.ema = copy.deepcopy(self.model).eval().requires_grad_(False)
         self.optimizer = _optimizer(train.optimizer, self.model, train)
         self.normalizer = MinMaxNormalizer.fit(data.motion).to(self.device)
@@ -217,12 +217,10 @@ class Trainer:
         return self.out_dir / LAST
 
 
-def build_parser(kind: str) -> argparse.ArgumentParser:
-    config_cls = MODEL_KINDS[kind][0]
-    default_guidance = "gft-paper" if kind == "motion_expert" else "cfg"
+def build_parser(kind: ModelKind) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog=f"python -m models.{kind}.train",
-        description=f"Train the {kind} dance diffusion model. Rerun the same command to resume from OUT/{LAST}.",
+        prog=f"python -m models.{kind.name}.train",
+        description=f"Train the {kind.name} dance diffusion model. Rerun the same command to resume from OUT/{LAST}.",
     )
     p.add_argument("--data", type=Path,
                    help="FineDance-layout folder (motion/ + music/) or an MA-Data manifest .parquet "
@@ -232,7 +230,7 @@ def build_parser(kind: str) -> argparse.ArgumentParser:
     p.add_argument("--window", type=int, help="training window in frames (default: the preset's)")
     p.add_argument("--width", type=int, help="override the preset's width (FFN width = 2x)")
     p.add_argument("--layers", type=int, help="override the preset's number of dance (decoder) layers")
-    p.add_argument("--guidance", default=default_guidance, choices=sorted(GUIDANCE_PRESETS),
+    p.add_argument("--guidance", default=kind.default_guidance, choices=sorted(GUIDANCE_PRESETS),
                    help="gft-paper: GFT as published; gft-public: the MACE-Dance code's variant; cfg: EDGE's")
     p.add_argument("--loss", default="public", choices=["public", "paper"], help="loss variant (models.diffusion.losses)")
     p.add_argument("--steps", type=int, default=2000)
@@ -250,11 +248,10 @@ def build_parser(kind: str) -> argparse.ArgumentParser:
     p.add_argument("--label", help="label carried into the checkpoint and every benchmark output")
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true")
-    p.set_defaults(config_cls=config_cls)
     return p
 
 
-def main(kind: str, argv: list[str] | None = None) -> int:
+def main(kind: ModelKind, argv: list[str] | None = None) -> int:
     args = build_parser(kind).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     try:
@@ -265,7 +262,7 @@ def main(kind: str, argv: list[str] | None = None) -> int:
             overrides.update(width=args.width, ff_width=2 * args.width)
         if args.layers:
             overrides["dance_layers"] = args.layers
-        model_config = args.config_cls.preset(args.preset, **overrides)
+        model_config = kind.config.preset(args.preset, **overrides)
         train = TrainConfig(
             steps=args.steps, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
             optimizer=args.optimizer, ema_decay=args.ema_decay, stride=args.stride, loss_variant=args.loss,
@@ -283,5 +280,5 @@ def main(kind: str, argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    print(f"trained {kind} to step {trainer.step}: {last}" + (f"; exported {args.export}" if args.export else ""))
+    print(f"trained {kind.name} to step {trainer.step}: {last}" + (f"; exported {args.export}" if args.export else ""))
     return 0

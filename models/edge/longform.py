@@ -17,6 +17,7 @@ from models.body.rotations import (
     quaternion_to_matrix,
     rotation_6d_to_matrix,
 )
+from models.diffusion.generation import DanceGenerator
 from models.diffusion.guidance import GuidanceConfig, sampling_denoiser
 from models.diffusion.schedule import GaussianDiffusion, ddim_timesteps
 from models.edge.model import Edge
@@ -82,3 +83,13 @@ def sample_long(
         return x
 
     return diffusion.ddim_sample(denoise, (n, window, model.config.motion_dim), generator, music.device, inpaint)
+
+
+def sample_windowed(generator: DanceGenerator, music: torch.Tensor, genre: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+    """EDGE's sampler for `models.registry`: each sequence as overlapping windows, stitched (genre unused)."""
+    out = []
+    for one in music:
+        windows = sample_long(generator.loaded.model, generator.diffusion, generator.guidance, one, rng)
+        stitched = stitch_windows(generator.loaded.normalizer.unnormalize(windows).cpu().numpy())
+        out.append(torch.from_numpy(stitched[: one.shape[0]]))
+    return torch.stack(out)

@@ -3,6 +3,7 @@
 import sys
 
 from models.diffusion.training import main
+from models.registry import MODEL_KINDS
 
 if __name__ == "__main__":
-    sys.exit(main("edge"))
+    sys.exit(main(MODEL_KINDS["edge"]))

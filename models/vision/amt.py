@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from models.diffusion.config import PresetConfig
+from models.presets import PresetConfig
 from models.vision.amt_encoders import PyramidEncoder, SmallEncoder
 from models.vision.amt_flow import (
     BidirCorrelation,

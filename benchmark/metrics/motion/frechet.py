@@ -25,6 +25,7 @@ import scipy.linalg
 from scipy.linalg import LinAlgWarning
 from threadpoolctl import threadpool_limits
 
+from benchmark.metrics.gaussian import psd_sqrt, trace_sqrt_product
 from benchmark.metrics.warnings import DegenerateMetricWarning, NumericalMetricWarning
 
 logger = logging.getLogger(__name__)
@@ -170,20 +171,6 @@ def _trace_sqrt_schur(s_a: np.ndarray, s_b: np.ndarray, form: FidForm) -> float:
     return float(np.trace(covmean).real)
 
 
-def _sym_sqrt(s: np.ndarray) -> np.ndarray:
-    """Symmetric PSD square root by eigendecomposition (negative round-off eigenvalues -> 0)."""
-    w, v = np.linalg.eigh(s)
-    return (v * np.sqrt(np.clip(w, 0.0, None))[..., None, :]) @ np.swapaxes(v, -1, -2)
-
-
-def _trace_sqrt_eigen(root_a: np.ndarray, s_b: np.ndarray) -> np.ndarray:
-    """tr sqrt(S_a S_b) from sqrt(S_a) (d,d) and S_b (..., d, d): sum of sqrt eigenvalues of
-    sqrt(S_a) S_b sqrt(S_a), which is symmetric PSD and has the same spectrum as S_a S_b."""
-    m = root_a @ s_b @ root_a
-    m = 0.5 * (m + np.swapaxes(m, -1, -2))
-    return np.sqrt(np.clip(np.linalg.eigvalsh(m), 0.0, None)).sum(axis=-1)
-
-
 def frechet_distance(pred: np.ndarray, gt: np.ndarray, form: FidForm = "bailando") -> float:
     """Frechet distance between Gaussians fitted to normalised pred and GT feature sets (N, D)."""
     if form not in ("bailando", "mint", "eigen"):
@@ -198,7 +185,7 @@ def frechet_distance(pred: np.ndarray, gt: np.ndarray, form: FidForm = "bailando
     elif form == "mint":
         tr_covmean = _trace_sqrt_schur(s_g, s_p, form)
     else:
-        tr_covmean = float(_trace_sqrt_eigen(_sym_sqrt(s_g), s_p))
+        tr_covmean = float(trace_sqrt_product(psd_sqrt(s_g), s_p))
     return float(diff @ diff + np.trace(s_p) + np.trace(s_g) - 2.0 * tr_covmean)
 
 
@@ -219,7 +206,7 @@ def frechet_distance_resampled(pred: np.ndarray, gt: np.ndarray, counts: np.ndar
         raise ValueError(f"counts must be (resamples, {pred.shape[0]}), got shape {counts.shape}")
     if (counts.sum(axis=1) < 2).any():
         raise ValueError("every resample needs at least 2 draws for a covariance")
-    root_g = _sym_sqrt(s_g)
+    root_g = psd_sqrt(s_g)
     centre = pred.mean(axis=0)  # centring first keeps the second-moment formula well conditioned
     x = pred - centre
     out = np.empty(counts.shape[0])
@@ -235,6 +222,6 @@ def frechet_distance_resampled(pred: np.ndarray, gt: np.ndarray, counts: np.ndar
                 np.einsum("bj,bj->b", diff, diff)
                 + np.trace(cov, axis1=1, axis2=2)
                 + np.trace(s_g)
-                - 2.0 * _trace_sqrt_eigen(root_g, cov)
+                - 2.0 * trace_sqrt_product(root_g, cov)
             )
     return out

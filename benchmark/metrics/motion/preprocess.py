@@ -14,7 +14,6 @@ import warnings
 
 import numpy as np
 
-
 BAILANDO_MAX_FRAMES = 1200
 LODGE_MAX_FRAMES = 1024
 LODGE_NUM_JOINTS = 22

@@ -4,7 +4,7 @@ The detector is called as StyleGAN-V's tools call it on [-1, 1] input (B, 3, T, 
 `detector(x, rescale=False, resize=True, return_features=True)`. Statistics follow StyleGAN-V
 `metric_utils.FeatureStats` (mean, population covariance, ddof=0) and the distance its
 `compute_fvd`: |mu_p - mu_g|^2 + tr(S_p + S_g - 2 sqrtm(S_p S_g)), scipy's sqrtm, real part.
-(The motion FID in benchmark.metrics.motion.frechet uses ddof=1 covariances, so it is not reused.)
+(The motion FID in benchmark.metrics.motion.frechet uses ddof=1 covariances; both share benchmark.metrics.gaussian.)
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import scipy.linalg
 import torch
 from scipy.linalg import LinAlgWarning
 
-from benchmark.metrics.motion.frechet import _sym_sqrt, _trace_sqrt_eigen
+from benchmark.metrics.gaussian import psd_sqrt, trace_sqrt_product
 from models.vision.weights import WeightFile
 
 I3D = WeightFile(
@@ -95,7 +95,7 @@ def fvd_resampled(pred: np.ndarray, gt: np.ndarray, clip_of_row: np.ndarray, cou
         w = weights[start : start + _RESAMPLE_CHUNK]
         mu_p, s_p = _weighted_stats(xp, w)
         mu_g, s_g = _weighted_stats(xg, w)
-        tr_root = _trace_sqrt_eigen(_sym_sqrt(s_g), s_p)
+        tr_root = trace_sqrt_product(psd_sqrt(s_g), s_p)
         diff = mu_p - mu_g
         out[start : start + len(w)] = (
             np.einsum("bj,bj->b", diff, diff)

@@ -1,7 +1,7 @@
 """2D motion protocols on video keypoints: MACE-Dance's Evaluation-Motion as published and its corrected twin.
 
 Keypoints are easy_ViTPose coco_25 rows (y, x, score); the fields below fix how the metric pipeline
-(`benchmark.metrics.motion2d.scoring`) reads them. Spec: docs/protocols/ma2d_at_mace.md, ma2d_at_v1.md.
+(`benchmark.pipelines.motion2d`) reads them. Spec: docs/protocols/ma2d_at_mace.md, ma2d_at_v1.md.
 """
 
 from __future__ import annotations

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import numpy as np
 
-from benchmark.keypoint_cache import PoseSource, cached_keypoints
+from benchmark.inputs.keypoint_cache import PoseSource, cached_keypoints
+from benchmark.inputs.motion_sets import AUDIO_SUFFIXES, find_music
 from benchmark.metrics.motion2d.joint_maps import NUM_JOINTS
 from benchmark.metrics.warnings import MetricWarning
-from benchmark.motion_sets import AUDIO_SUFFIXES, find_music
-from benchmark.protocols.ma2d import Motion2DProtocol
+from benchmark.protocols.motion2d import Motion2DProtocol
 from models.music.reference_beats import mace2d_music_beats
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mkv", ".mov", ".avi")

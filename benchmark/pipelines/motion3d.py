@@ -1,4 +1,4 @@
-"""The motion-metric pipeline: a protocol + GT/pred sets -> metrics with bootstrap CIs -> results dict.
+"""The 3D motion pipeline: a protocol + GT/pred sets -> metrics with bootstrap CIs -> results dict.
 
 Everything variant-specific is read from the `Protocol`; this module only wires the metric
 functions together, so a published variant and its corrected twin share one code path.
@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
-from tqdm import tqdm
 
-from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
+from benchmark.inputs.motion_sets import MotionSet, find_music
 from benchmark.metrics.motion.beat_align import (
     LODGE_BAS_TEST_IDS,
     bas_bailando,
@@ -24,16 +23,14 @@ from benchmark.metrics.motion.beat_align import (
     mean_score,
     onehot_to_frames,
 )
-from benchmark.metrics.motion.diversity import diversity, diversity_resampled
 from benchmark.metrics.motion.foot_contact import pfc_scores
 from benchmark.metrics.motion.foot_skating import foot_skating_ratios, fsr_mean
-from benchmark.metrics.motion.frechet import frechet_distance, frechet_distance_resampled, normalize
+from benchmark.metrics.motion.frechet import normalize
 from benchmark.metrics.motion.geometric import geometric_features
 from benchmark.metrics.motion.kinetic import kinetic_features
 from benchmark.metrics.motion.preprocess import bailando_positions, lodge_positions
-from benchmark.motion_sets import MotionSet, find_music
-from benchmark.protocols.registry import Protocol, ProtocolBase
-from benchmark.results import SCHEMA_VERSION, environment, metric_entry, now_iso
+from benchmark.pipelines.common import assemble_results, fid_div_metrics, per_item_metric, progress
+from benchmark.protocols.registry import Protocol
 from models.music.reference_beats import bailando_music_beats, lodge_music_beats
 
 log = logging.getLogger(__name__)
@@ -45,20 +42,13 @@ _PIPELINES: dict[str, Callable[[Path], np.ndarray]] = {
 }
 
 
-_PROGRESS_MIN_ITEMS = 50  # below this the work takes a second or two: no bar
-
-
-def _progress(items, desc: str):
-    """A progress bar for per-sequence loops over real datasets (quiet for small sets)."""
-    return tqdm(items, desc=desc, leave=False, disable=len(items) < _PROGRESS_MIN_ITEMS)
-
-
 @dataclass
 class BeatSource:
     """Where music beats come from: audio files by id, or one-hot arrays (N,T) per set."""
 
     music_dir: Path | None = None
     onehot: dict[str, np.ndarray] = field(default_factory=dict)
+    music_files: dict[str, Path] = field(default_factory=dict)  # id -> music, when the caller found it already
     _cache: dict[tuple[str, str], np.ndarray] = field(default_factory=dict)
 
     @classmethod
@@ -70,7 +60,7 @@ class BeatSource:
         return cls(music_dir=music_dir, onehot=onehot)
 
     def available(self) -> bool:
-        return self.music_dir is not None or bool(self.onehot)
+        return self.music_dir is not None or bool(self.onehot) or bool(self.music_files)
 
     def beats(self, protocol: Protocol, motion_set: MotionSet, role: str) -> dict[str, np.ndarray]:
         """Music beat frames (at the set's fps) for every sequence of the set playing `role` (GT/pred)."""
@@ -81,14 +71,15 @@ class BeatSource:
                     f"{motion_set.name} beats have {rows.shape[0]} rows for {len(motion_set)} sequences"
                 )
             return {i: onehot_to_frames(rows[k]) for k, i in enumerate(motion_set.ids)}
-        if self.music_dir is None:
+        if self.music_dir is None and not self.music_files:
             raise ValueError(f"no music beats for {motion_set.name}: pass --music or --gt-beats/--pred-beats")
         pipeline_fps = _PIPELINE_FPS[protocol.music_beats]
         out = {}
-        for i in _progress(motion_set.ids, f"{role} music beats"):
+        for i in progress(motion_set.ids, f"{role} music beats"):
             key = (protocol.music_beats, i)
             if key not in self._cache:
-                self._cache[key] = _PIPELINES[protocol.music_beats](find_music(self.music_dir, i))
+                music = self.music_files.get(i) or find_music(self.music_dir, i)
+                self._cache[key] = _PIPELINES[protocol.music_beats](music)
             frames = self._cache[key]
             if abs(motion_set.fps - pipeline_fps) > 1e-6:
                 if protocol.compat_with == "corrected":
@@ -106,7 +97,7 @@ class BeatSource:
 
 def read_beat_onehot(path: Path) -> np.ndarray:
     """Music beats as a one-hot (N,T) (or (T,)) array from a .npy file."""
-    arr = np.load(path) if path.suffix == ".npy" else None
+    arr = np.load(path, allow_pickle=False) if path.suffix == ".npy" else None
     if arr is None or arr.ndim not in (1, 2):
         raise ValueError(f"{path}: expected a one-hot beat array (N,T) in a .npy file")
     return arr[None] if arr.ndim == 1 else arr
@@ -126,7 +117,7 @@ def extract_features(protocol: Protocol, joints: dict[str, np.ndarray], fps: flo
     """Kinetic and geometric features of every sequence, with the protocol's preprocessing."""
     prepare = bailando_positions if protocol.preprocess == "bailando" else lodge_positions
     kinetic, geometric = [], []
-    for seq_id, positions in _progress(list(joints.items()), "features"):
+    for seq_id, positions in progress(list(joints.items()), "features"):
         try:
             pos = prepare(positions, protocol.max_frames)
             kinetic.append(kinetic_features(pos, _frame_time(protocol.kinetic_frame_time, fps), protocol.kinetic_ee_bug))
@@ -145,40 +136,6 @@ def _set_metrics(
     return fid_div_metrics(name, norm.pred, norm.gt, gt_norm, protocol, n_boot, seed)
 
 
-def fid_div_metrics(
-    name: str, pred: np.ndarray, ref: np.ndarray, gt: np.ndarray, protocol: ProtocolBase, n_boot: int, seed: int
-) -> tuple[dict, dict]:
-    """FID (protocol.fid_form) of normalised pred against normalised ref, DIV of pred and of gt, with CIs.
-
-    Returns the `fid_<name>`/`div_<name>` metric entries and the GT's `div_<name>` reference entry."""
-    n = len(pred)
-    fid = frechet_distance(pred, ref, form=protocol.fid_form)
-    if protocol.compat_with == "corrected":
-        fid = max(fid, 0.0)  # a squared distance: negative values are eigenvalue round-off
-    fid_ci = bootstrap_set_ci(
-        lambda c: frechet_distance_resampled(pred, ref, c), n, estimate=fid, n_boot=n_boot, seed=seed
-    )
-    div = diversity(pred)
-    div_ci = bootstrap_set_ci(lambda c: diversity_resampled(pred, c), n, estimate=div, n_boot=n_boot, seed=seed)
-    gt_div = diversity(gt)
-    gt_div_ci = bootstrap_set_ci(
-        lambda c: diversity_resampled(gt, c), len(gt), estimate=gt_div, n_boot=n_boot, seed=seed
-    )
-    metrics = {
-        f"fid_{name}": metric_entry(fid, _clip(protocol, f"fid_{name}", fid_ci), n, "lower"),
-        f"div_{name}": metric_entry(div, _clip(protocol, f"div_{name}", div_ci), n, "higher"),
-    }
-    gt_ci = _clip(protocol, f"div_{name}", gt_div_ci)
-    reference = {f"div_{name}": metric_entry(gt_div, gt_ci, len(gt), "higher")}
-    return metrics, reference
-
-
-def _clip(protocol: ProtocolBase, metric: str, ci: tuple[float, float]) -> tuple[float, float]:
-    """Keep a bias-centred bootstrap interval inside the metric's valid range (FID >= 0, ...)."""
-    spec = protocol.metric(metric)
-    return min(max(ci[0], spec.low), spec.high), min(max(ci[1], spec.low), spec.high)
-
-
 def _sigma(protocol: Protocol, fps: float) -> float:
     return protocol.bas_sigma_frames if protocol.bas_sigma_frames is not None else protocol.bas_sigma_seconds * fps
 
@@ -188,15 +145,6 @@ def _bas_scores(protocol: Protocol, joints: dict[str, np.ndarray], beats: dict[s
     sigma = _sigma(protocol, fps)
     truncate = protocol.bas != "lodge"  # LODGE's slice bug keeps music beats past the motion
     return {i: bas_bailando(joints[i][:, :24], beats[i], sigma, truncate_music=truncate) for i in joints}
-
-
-def per_item_metric(values: dict[str, float], better: str, n_boot: int, seed: int, aggregate: float | None = None) -> dict:
-    """Mean (or `aggregate`) of the finite per-sequence values with a bootstrap CI; null when none is finite."""
-    arr = np.array([v for v in values.values() if np.isfinite(v)])
-    if arr.size == 0:
-        return metric_entry(None, None, 0, better, "undefined for every sequence")
-    value = float(arr.mean()) if aggregate is None else aggregate
-    return metric_entry(value, bootstrap_ci(arr, n_boot, seed), arr.size, better)
 
 
 def _bas_metric(protocol: Protocol, scores: dict[str, float], n_boot: int, seed: int) -> dict:
@@ -249,7 +197,7 @@ def _check_sets(protocol: Protocol, gt: MotionSet, pred: MotionSet, reference: M
         )
 
 
-def score(
+def score_motion3d(
     protocol: Protocol,
     gt: MotionSet,
     pred: MotionSet,
@@ -308,36 +256,3 @@ def score(
         method, protocol_block, metrics, ref_block, list(per_item.values()), [str(w.message) for w in caught],
         seed, label, timing,
     )
-
-
-def assemble_results(
-    method: dict[str, Any],
-    protocol_block: dict[str, Any],
-    metrics: dict,
-    reference: dict,
-    per_item: list[dict],
-    warning_messages: list[str],
-    seed: int,
-    label: str | None = None,
-    timing: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """A schema-shaped results dict; the warning messages are de-duplicated into `warnings` (and logged)."""
-    messages = list(dict.fromkeys(warning_messages))
-    for message in messages:
-        log.info(message)
-    results: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "method": method,
-        "protocol": protocol_block,
-        "metrics": metrics,
-        "reference": reference,
-        "per_item": per_item,
-        "warnings": messages,
-        "timing": timing or {"latency_fps": None, "throughput_fps": None},
-        "environment": environment(),
-        "seed": seed,
-        "created_at": now_iso(),
-    }
-    if label:
-        results["label"] = label
-    return results

@@ -11,14 +11,14 @@ from typing import Any
 
 import numpy as np
 
-from benchmark.evaluation import assemble_results, fid_div_metrics, per_item_metric
-from benchmark.keypoint_sets import PairedKeypoints
+from benchmark.inputs.keypoint_sets import PairedKeypoints
 from benchmark.metrics.motion2d.beat_align_2d import beat_align_2d
 from benchmark.metrics.motion2d.geometric_2d import geometric_features_2d
 from benchmark.metrics.motion2d.joint_maps import JOINT_MAPS
 from benchmark.metrics.motion2d.kinetic_2d import kinetic_features_2d
 from benchmark.metrics.motion2d.normalisation import standardise
-from benchmark.protocols.ma2d import Motion2DProtocol
+from benchmark.pipelines.common import assemble_results, fid_div_metrics, per_item_metric
+from benchmark.protocols.motion2d import Motion2DProtocol
 from benchmark.results import sha256_paths
 
 
@@ -37,7 +37,7 @@ def set_features(protocol: Motion2DProtocol, keypoints: np.ndarray) -> tuple[np.
     return kinetic, geometric
 
 
-def score_keypoints(
+def score_motion2d(
     protocol: Motion2DProtocol,
     data: PairedKeypoints,
     method: dict[str, Any],

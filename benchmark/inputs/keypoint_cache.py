@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from models.files import atomic_write, sha256_file
-from models.pose import COCO25, PoseEstimator, to_coco25
+from models.pose import COCO25, PoseEstimator, load_pose_estimator, to_coco25
 from models.video.io import iter_frames, probe_video
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,17 @@ class PoseSource:
         close = getattr(self._estimator, "close", None)
         if close is not None:
             close()
+
+
+def pose_source(name: str, checkpoint: Path | None = None, detector: Path | None = None) -> PoseSource:
+    """The pose model by name, keyed for the cache by model and weight hashes; ViTPose needs both weight files."""
+    if name != "vitpose":
+        return PoseSource(name, lambda: load_pose_estimator(name))
+    if checkpoint is None or detector is None:
+        raise ValueError("videos under ViTPose need --vitpose-checkpoint (vitpose-s-coco_25.pth) and --vitpose-detector "
+                         "(YOLOv8 .onnx), or --pose-estimator mediapipe (not comparable to published numbers)")
+    key = f"vitpose-{sha256_file(checkpoint)[:12]}-yolo-{sha256_file(detector)[:12]}"
+    return PoseSource(key, lambda: load_pose_estimator(name, checkpoint=checkpoint, detector=str(detector)))
 
 
 def keypoints_json(keypoints: np.ndarray, video_name: str, fps: float, estimator: str) -> dict:

@@ -1,0 +1,1 @@
+"""Human-readable reports written beside a results JSON."""
