@@ -29,8 +29,8 @@ from curation.internet_source import (
     process_source,
     sample_indices,
 )
-from curation.media import ffmpeg_exe
 from curation.shots import detect_shots
+from models.video.encode import ffmpeg_exe
 from models.video.io import probe_video, read_frames_at
 
 ASSETS = Path(__file__).resolve().parents[2] / "shared" / "assets"

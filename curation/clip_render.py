@@ -22,7 +22,6 @@ import numpy as np
 
 from curation.camera_sampling import CameraRanges, sample_camera
 from curation.finedance_source import SourceItem, SourcePlan
-from curation.media import cut_audio, encode_video, encoder_description
 from curation.windows import Window
 from models.body.formats import read_finedance
 from models.body.formats_io import load_npy, save_npy
@@ -31,6 +30,7 @@ from models.body.mesh import BodyMesh, MannequinBody
 from models.body.mesh_smplx import SmplxBody
 from models.body.render import BodyRenderer, SceneStyle
 from models.files import atomic_write
+from models.video.encode import cut_audio, encode_video, encoder_description
 
 CLIP_FILES = {"video": "video.mp4", "audio": "audio.wav", "motion": "motion.npy", "keypoints": "keypoints.npz",
               "pose_video": "pose.mp4"}  # fmt: skip

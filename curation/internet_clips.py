@@ -11,8 +11,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from curation.media import AUDIO_CODEC_ARGS, ffmpeg_exe
 from models.files import atomic_path
+from models.video.encode import AUDIO_CODEC_ARGS, ffmpeg_exe
 
 
 def keyframe_times(path: Path) -> np.ndarray:

@@ -12,7 +12,6 @@ import numpy as np
 import pyarrow.parquet as pq
 
 from benchmark.inputs.test_set import MaDataTest, load_ma_data_test
-from curation.media import cut_audio, encode_video, encoder_description
 from manifests.ma_video_test_set import (
     CLIP_FPS,
     CLIP_SECONDS,
@@ -30,6 +29,7 @@ from manifests.ma_video_test_set import (
 )
 from manifests.schema import table_from_rows
 from models.files import atomic_dir, atomic_write
+from models.video.encode import cut_audio, encode_video, encoder_description
 from models.video.io import read_frames
 
 

@@ -4,7 +4,6 @@ and training state as JSON metadata. Writes are atomic (temp file + rename)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
@@ -19,7 +18,7 @@ from models.diffusion.guidance import GuidanceConfig
 from models.diffusion.kinds import ModelKind
 from models.diffusion.normalizer import MinMaxNormalizer
 from models.diffusion.schedule import DiffusionConfig
-from models.files import atomic_write
+from models.files import atomic_write, sha256_file
 
 FORMAT = "mace-bench/dance-diffusion/1"
 
@@ -112,7 +111,7 @@ def load_model(
     if set(norm) != {"data_min", "data_max"}:
         raise ValueError(f"{path}: checkpoint has no normaliser (normalizer.data_min/data_max)")
     normalizer = MinMaxNormalizer(norm["data_min"], norm["data_max"])
-    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    digest = sha256_file(path)
     return LoadedModel(meta, model.to(device).eval(), normalizer.to(device), digest)
 
 
