@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models import safe_pickle
 from models.body.formats_io import check_finite, require_file
 from models.body.motion import Motion
 from models.body.skeleton import SMPL24
@@ -24,7 +25,9 @@ _KEYS = ("smpl_poses", "smpl_trans", "smpl_scaling")
 def _load_pickle(path: Path) -> dict:
     try:
         with path.open("rb") as handle:
-            data = pickle.load(handle)  # AIST++ ships pickles; only load files you trust
+            data = safe_pickle.load(handle)  # arrays and containers only: nothing in the file can run
+    except safe_pickle.RefusedGlobal as error:
+        raise ValueError(f"{path}: {error} (AIST++ pickles hold only arrays)") from None
     except Exception as error:  # unpickling can raise almost anything on a corrupt file
         raise ValueError(f"{path}: not a readable pickle ({type(error).__name__}: {error})") from error
     if not isinstance(data, dict):

@@ -1,0 +1,39 @@
+"""A pickle reader that never runs code from the file: every global is checked against an exact allow-list.
+
+Used for AIST++ motion pickles, which hold only plain containers of numpy arrays and scalars. A refused
+global raises `RefusedGlobal` naming it; the caller adds the file name. See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import pickle
+from typing import IO, Any
+
+# numpy array and scalar reconstruction, under numpy 1.x and 2.x module names
+NUMPY_ARRAYS = frozenset({
+    ("numpy", "ndarray"), ("numpy", "dtype"),
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy.core.multiarray", "scalar"), ("numpy._core.multiarray", "scalar"),
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),  # protocol 5
+    ("_codecs", "encode"),  # how protocol-2 pickles store bytes
+})  # fmt: skip
+
+
+class RefusedGlobal(pickle.UnpicklingError):
+    """A pickle referenced a global outside the reader's allow-list (the file was not loaded)."""
+
+
+class _SafeUnpickler(pickle.Unpickler):
+    def __init__(self, handle: IO[bytes], allowed: frozenset[tuple[str, str]]) -> None:
+        super().__init__(handle)
+        self.allowed = allowed
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) in self.allowed:
+            return super().find_class(module, name)  # numpy 2 maps numpy.core.* to numpy._core.* itself
+        raise RefusedGlobal(f"refused pickle global {module}.{name}")
+
+
+def load(handle: IO[bytes], allowed: frozenset[tuple[str, str]] = NUMPY_ARRAYS) -> Any:
+    """Unpickle one object from `handle`, resolving only `allowed` globals."""
+    return _SafeUnpickler(handle, allowed).load()
