@@ -5,8 +5,9 @@ into this project's `MotionExpert` and write it as a safetensors checkpoint.
     python -m models.motion_expert.convert train-2000.pt --out motion_expert.safetensors [--weights ema]
 
 The key layout assumed is written down in docs/models.md. The pickled `normalizer` (EDGE's
-`Normalizer` holding a `MinMaxScaler` with `data_min_`/`data_max_`) is read with a restricted
-unpickler: classes outside torch/numpy/collections become inert attribute holders, nothing runs.
+`Normalizer` holding a `MinMaxScaler` with `data_min_`/`data_max_`) is read by torch's `weights_only`
+unpickler: tensors and containers, plus those two class names mapped to an inert attribute holder (EDGE's
+code is never imported); any other global (builtins, os, torch/numpy callables) is refused.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import argparse
 import pickle
 import re
 import sys
-import types
+import zipfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from models import safe_pickle
 from models.diffusion.checkpoint import CheckpointMeta, save_checkpoint
 from models.diffusion.guidance import GUIDANCE_PRESETS
 from models.diffusion.normalizer import MinMaxNormalizer
@@ -53,30 +55,14 @@ RENAMES = [
     (r"^dancelayerstack\.(\d+)\.film1\.block\.1\.", r"dance_layers.\1.film_mixer.proj."),
     (r"^dancelayerstack\.(\d+)\.film2\.block\.1\.", r"dance_layers.\1.film_cross.proj."),
 ]  # fmt: skip
-_SAFE_MODULES = ("torch", "numpy", "collections", "builtins", "copyreg", "_codecs")
 
 
-class _Opaque:
-    """Stand-in for a class the restricted unpickler does not load: keeps attributes, runs nothing."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        pass
-
-    def __setstate__(self, state: Any) -> None:
-        if isinstance(state, tuple):  # (dict, slots) form
-            state = {k: v for part in state if isinstance(part, dict) for k, v in part.items()}
-        if isinstance(state, dict):
-            self.__dict__.update(state)
+class _Holder:
+    """Stands in for EDGE's `dataset.scaler` classes: torch's safe unpickler fills its `__dict__`, nothing runs."""
 
 
-class _RestrictedUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if module.split(".")[0] in _SAFE_MODULES:
-            return super().find_class(module, name)
-        return _Opaque
-
-
-_restricted_pickle = types.SimpleNamespace(Unpickler=_RestrictedUnpickler, load=pickle.load, __name__="restricted_pickle")
+# the only globals a public checkpoint holds beyond torch's weights_only defaults
+_NORMALIZER_GLOBALS = [(_Holder, "dataset.scaler.Normalizer"), (_Holder, "dataset.scaler.MinMaxScaler")]
 
 
 def rename_official(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -123,13 +109,38 @@ def official_normalizer(normalizer: Any) -> MinMaxNormalizer:
     return MinMaxNormalizer(_as_tensor(scaler.data_min_, "data_min_"), _as_tensor(scaler.data_max_, "data_max_"))
 
 
+def _first_line(error: BaseException) -> str:
+    """The first non-empty line of an error message (torch's refusals append paragraphs of advice)."""
+    return next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+
+
+def _refusal(source: Path, error: pickle.UnpicklingError) -> str:
+    """Name the globals torch's safe loader refused: read from the archive's pickle opcodes, else torch's message."""
+    allowed = {name for _, name in _NORMALIZER_GLOBALS} | {"collections.OrderedDict", "_codecs.encode"}
+    try:
+        with zipfile.ZipFile(source) as archive:
+            data = next(archive.read(n) for n in archive.namelist() if n.endswith("/data.pkl"))
+        names = [n for n in safe_pickle.pickle_globals(data) if not n.startswith("torch.") and n not in allowed]
+    except (OSError, zipfile.BadZipFile, StopIteration):  # legacy (non-zip) torch format
+        names = []
+    if names:
+        return f"refused pickle global {', '.join(names)}"
+    detail = [line.strip() for line in str(error).splitlines() if "GLOBAL" in line or "Unsupported" in line]
+    return f"refused by torch's safe loader ({detail[0] if detail else _first_line(error)})"
+
+
 def convert(source: str | Path, dest: str | Path, weights: str = "model", genres: tuple[str, ...] = ("unknown",)) -> Path:
     """Official checkpoint -> this project's safetensors checkpoint (GFT as in the public code)."""
     source = Path(source)
     try:
-        checkpoint = torch.load(source, map_location="cpu", weights_only=False, pickle_module=_restricted_pickle)
-    except (OSError, RuntimeError, pickle.UnpicklingError, EOFError) as error:
-        raise ValueError(f"{source}: not a readable torch checkpoint ({error})") from error
+        with torch.serialization.safe_globals(_NORMALIZER_GLOBALS):
+            checkpoint = torch.load(source, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:  # weights_only refusal
+        raise ValueError(f"{source}: {_refusal(source, error)} (a public checkpoint holds only tensors and its normaliser)") from None
+    except FileNotFoundError:
+        raise
+    except Exception as error:  # a corrupt file can make the unpickler raise almost anything
+        raise ValueError(f"{source}: not a readable torch checkpoint ({_first_line(error)})") from error
     key = {"model": "model_state_dict", "ema": "ema_state_dict"}[weights]
     if not isinstance(checkpoint, dict) or key not in checkpoint or "normalizer" not in checkpoint:
         raise ValueError(f"{source}: expected a dict with {key!r} and 'normalizer' (EDGE-style checkpoint)")
