@@ -1,9 +1,11 @@
 """Entry storage: any SQLAlchemy database (SQLite file by default) plus one JSON file per entry.
 
-The database's unique constraint on (protocol, method, checkpoint) is what makes concurrent
-submitters safe: each insert is one statement in its own transaction, the loser of a race gets a
-`DuplicateEntry`, and SQLite writers wait on the lock (busy timeout) rather than fail. The JSON
-files (`leaderboard/data/entries/<id>.json`) are the reviewable, committed copy.
+The JSON files (`leaderboard/data/entries/<id>.json`, the id derived from the duplicate key) are
+the reviewable, committed record and are written first, created once: the loser of a submit race
+finds the file there and gets a `DuplicateEntry`. The row follows in its own transaction (SQLite
+writers wait on the lock, busy timeout, rather than fail; a unique constraint on (protocol, method,
+checkpoint) guards it too). A kill between file and row leaves a complete file that the next
+command's `sync_entry_files` imports, never a row without its file.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.schema import CreateTable
 
-from benchmark.results import write_atomic
 from leaderboard.entry import duplicate_key
+from models.files import atomic_write_text
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 DEFAULT_URL = f"sqlite:///{DATA_DIR / 'leaderboard.sqlite'}"
@@ -72,7 +74,17 @@ class Store:
         return self.entries_dir / f"{entry_id}.json"
 
     def add(self, doc: dict, *, write_file: bool = True) -> None:
-        """Insert one submission document; raise `DuplicateEntry` naming the stored one."""
+        """Store one submission document: entry file first (created once, atomically), then its row.
+
+        `write_file=False` imports an existing entry file. Raise `DuplicateEntry` when the entry is already
+        stored (as a file or a row); a row already holding this very document (imported from our file by a
+        concurrent command) counts as stored."""
+        if write_file:
+            text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+            try:
+                atomic_write_text(self.entry_path(doc["id"]), text, exclusive=True)
+            except FileExistsError:
+                raise self._duplicate(doc) from None
         protocol_id, method_name, checkpoint = duplicate_key(doc["results"])
         row = {
             "id": doc["id"],
@@ -86,18 +98,21 @@ class Store:
             with self.engine.begin() as conn:
                 conn.execute(ENTRIES.insert().values(**row))
         except IntegrityError:
-            raise DuplicateEntry(
-                f"duplicate: method {method_name!r} with checkpoint {checkpoint} under {protocol_id} "
-                f"is already stored as entry {self.find_id(doc['results']) or '(concurrently removed)'}"
-            ) from None
-        if not write_file:
-            return
-        try:
-            write_atomic(self.entry_path(doc["id"]), json.dumps(doc, indent=1, sort_keys=True) + "\n")
-        except BaseException:
-            with self.engine.begin() as conn:
-                conn.execute(ENTRIES.delete().where(ENTRIES.c.id == doc["id"]))
-            raise
+            if not (write_file and self.document(doc["id"]) == json.loads(row["document"])):
+                raise self._duplicate(doc) from None
+
+    def _duplicate(self, doc: dict) -> DuplicateEntry:
+        protocol_id, method_name, checkpoint = duplicate_key(doc["results"])
+        return DuplicateEntry(
+            f"duplicate: method {method_name!r} with checkpoint {checkpoint} under {protocol_id} "
+            f"is already stored as entry {doc['id']}"
+        )
+
+    def document(self, entry_id: str) -> dict | None:
+        """The stored submission document with this id, if any."""
+        with self.engine.connect() as conn:
+            text = conn.execute(select(ENTRIES.c.document).where(ENTRIES.c.id == entry_id)).scalar()
+        return None if text is None else json.loads(text)
 
     def find_id(self, results: dict) -> str | None:
         """The id of the stored entry with the same duplicate key as these results, if any."""

@@ -18,8 +18,12 @@ from typing import IO
 TEMP_GLOB = ".*.tmp"  # the pattern of atomic_write's and atomic_path's temp files
 
 
-def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
-    """Run `write(file)` on a temp file in the target's directory, then os.replace it onto `path`."""
+def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None], *, exclusive: bool = False) -> Path:
+    """Run `write(file)` on a temp file in the target's directory, then os.replace it onto `path`.
+
+    With `exclusive`, the complete temp file is hard-linked into place instead, which fails with
+    `FileExistsError` when `path` already exists: a create-once record that concurrent writers cannot clobber.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -29,21 +33,25 @@ def atomic_write(path: str | Path, write: Callable[[IO[bytes]], None]) -> Path:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; datasets and results are meant to be shared
-        os.replace(tmp, path)
+        if exclusive:
+            os.link(tmp, path)
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
 
 
-def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
-    """Atomically write `data` to `path`."""
-    return atomic_write(path, lambda handle: handle.write(data))
+def atomic_write_bytes(path: str | Path, data: bytes, *, exclusive: bool = False) -> Path:
+    """Atomically write `data` to `path` (see `atomic_write` for `exclusive`)."""
+    return atomic_write(path, lambda handle: handle.write(data), exclusive=exclusive)
 
 
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Atomically write UTF-8 `text` to `path`."""
-    return atomic_write_bytes(path, text.encode("utf-8"))
+def atomic_write_text(path: str | Path, text: str, *, exclusive: bool = False) -> Path:
+    """Atomically write UTF-8 `text` to `path` (see `atomic_write` for `exclusive`)."""
+    return atomic_write_bytes(path, text.encode("utf-8"), exclusive=exclusive)
 
 
 @contextmanager
