@@ -41,7 +41,7 @@ def _tile(image: np.ndarray, label: str) -> np.ndarray:
 
 def clip_strip(out_dir: Path, row: dict) -> np.ndarray:
     """One row of the sheet: frames at 10/50/90% with OpenPose-18 keypoints drawn, then the pose video."""
-    keypoints = np.load(out_dir / row["keypoints"])
+    keypoints = np.load(out_dir / row["keypoints"], allow_pickle=False)
     points, depth = keypoints["openpose18"], keypoints["coco17_depth"]
     visible = openpose18_from_coco17(depth[..., None])[..., 0] > 0
     tiles = []
@@ -68,7 +68,7 @@ def write_contact_sheet(out_dir: Path, rows: Sequence[dict], path: Path) -> Path
 
 def _internet_tile(out_dir: Path, row: dict) -> np.ndarray:
     """The source frame nearest the window middle with every person's keypoints (from sources/<id>/pose.npz)."""
-    pose = np.load(out_dir / "sources" / row["source_id"] / "pose.npz")
+    pose = np.load(out_dir / "sources" / row["source_id"] / "pose.npz", allow_pickle=False)
     frames = pose["frames"]
     inside = np.flatnonzero((frames >= row["start_frame"]) & (frames < row["end_frame"]))
     k = int(inside[len(inside) // 2])
