@@ -58,11 +58,12 @@ RENAMES = [
 
 
 class _Holder:
-    """Stands in for EDGE's `dataset.scaler` classes: torch's safe unpickler fills its `__dict__`, nothing runs."""
+    """Stands in for EDGE's normaliser classes: torch's safe unpickler fills its `__dict__`, nothing runs."""
 
 
-# the only globals a public checkpoint holds beyond torch's weights_only defaults
-_NORMALIZER_GLOBALS = [(_Holder, "dataset.scaler.Normalizer"), (_Holder, "dataset.scaler.MinMaxScaler")]
+# the only globals a public checkpoint holds beyond torch's weights_only defaults (EDGE's dataset/preprocess.py
+# `Normalizer` holding a dataset/scaler.py `MinMaxScaler`, pickled under the training script's module paths)
+_NORMALIZER_GLOBALS = [(_Holder, "dataset.preprocess.Normalizer"), (_Holder, "dataset.scaler.MinMaxScaler")]
 
 
 def rename_official(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:

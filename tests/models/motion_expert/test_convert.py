@@ -58,30 +58,31 @@ def official_layout() -> dict[str, tuple[int, ...]]:
 
 @pytest.fixture()
 def official_checkpoint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A random-weight checkpoint as EDGE.py saves it; the normaliser class lives in `dataset.scaler`."""
-    module = types.ModuleType("dataset.scaler")
-
-    class MinMaxScaler:
-        pass
-
-    class Normalizer:
-        pass
-
-    for cls in (MinMaxScaler, Normalizer):
-        cls.__module__, cls.__qualname__ = "dataset.scaler", cls.__name__
-        setattr(module, cls.__name__, cls)
+    """A random-weight checkpoint as EDGE.py saves it: the normaliser is `dataset.preprocess.Normalizer` holding a
+    `dataset.scaler.MinMaxScaler` (the public code's module paths), the optimiser state a real state dict."""
+    classes = {"dataset.preprocess": "Normalizer", "dataset.scaler": "MinMaxScaler"}
     monkeypatch.setitem(sys.modules, "dataset", types.ModuleType("dataset"))
-    monkeypatch.setitem(sys.modules, "dataset.scaler", module)
-    scaler = MinMaxScaler()
+    for module_name, class_name in classes.items():
+        module = types.ModuleType(module_name)
+        setattr(module, class_name, type(class_name, (), {"__module__": module_name}))
+        monkeypatch.setitem(sys.modules, module_name, module)
+    scaler = sys.modules["dataset.scaler"].MinMaxScaler()
+    scaler.feature_range, scaler.copy, scaler.clip, scaler.n_samples_seen_ = (-1, 1), True, True, 1000
     scaler.data_min_, scaler.data_max_ = -torch.rand(151) - 1, torch.rand(151) + 1
-    normalizer = Normalizer()
+    scaler.data_range_ = scaler.data_max_ - scaler.data_min_
+    scaler.scale_, scaler.min_ = 2 / scaler.data_range_, -1 - scaler.data_min_ * 2 / scaler.data_range_
+    normalizer = sys.modules["dataset.preprocess"].Normalizer()
     normalizer.scaler = scaler
+    weight = torch.nn.Parameter(torch.zeros(3))
+    optimizer = torch.optim.Adam([weight], lr=4e-4, betas=(0.02, 0.08), weight_decay=0.02)
+    weight.grad = torch.ones(3)
+    optimizer.step()
     g = torch.Generator().manual_seed(0)
     state = {k: torch.randn(shape, generator=g) for k, shape in official_layout().items()}
     ema = {k: v + 1 for k, v in state.items()}
     path = tmp_path / "train-2000.pt"
     torch.save({"model_state_dict": {f"module.{k}": v for k, v in state.items()}, "ema_state_dict": ema,
-                "optimizer_state_dict": {}, "normalizer": normalizer}, path)
+                "optimizer_state_dict": optimizer.state_dict(), "normalizer": normalizer}, path)
     return path
 
 
