@@ -2,8 +2,9 @@
 
 Format: best video up to `max_height` plus best audio (merged), else the best single file. yt-dlp
 retries HTTP, fragment and extractor errors with exponential back-off; the caller retries whole
-sources whose failure is transient (403, 429, bot checks, timeouts) in later passes, and records
-permanent ones (unavailable, private, removed, unsupported URL) as rejected.
+sources whose failure is transient (403, 429, bot checks, timeouts, and any unexpected exception that is
+not yt-dlp's own and not known-permanent) in later passes, and records permanent ones (unavailable, private, removed,
+unsupported URL) as rejected.
 """
 
 from __future__ import annotations
@@ -20,7 +21,11 @@ logger = logging.getLogger(__name__)
 
 TRANSIENT = re.compile(
     r"HTTP Error (403|429|5\d\d)|Too Many Requests|not a bot|Sign in to confirm|timed? ?out|Connection (reset|refused|aborted)"
-    r"|Temporary failure|Network is unreachable|IncompleteRead|rate.?limit",
+    r"|Temporary failure|Network is unreachable|IncompleteRead|rate.?limit|\(transient\)$",
+    re.IGNORECASE,
+)
+PERMANENT = re.compile(
+    r"unavailable|private|removed|deleted|Unsupported URL|copyright|terminated|does not exist|HTTP Error (404|410)",
     re.IGNORECASE,
 )
 PROVENANCE_KEYS = ("webpage_url", "extractor_key", "id", "uploader", "license", "upload_date", "format_id")
@@ -30,7 +35,7 @@ class DownloadFailed(Exception):
     """A download that failed; `transient` says whether trying again later may succeed."""
 
     def __init__(self, url: str, message: str, transient: bool) -> None:
-        super().__init__(f"{url}: {message}")
+        super().__init__(f"{url}: {message}" + (" (transient)" if transient else ""))  # the tag survives Outcome's text
         self.transient = transient
 
 
@@ -66,8 +71,9 @@ def ytdlp_options(dest: Path, settings: dict, enable_file_urls: bool) -> dict[st
     }
 
 
-def _backoff(attempt: int) -> float:
-    return min(2.0**attempt, 60.0)
+def _backoff(n: int) -> float:
+    """Seconds before retry `n` + 1; yt-dlp's RetryManager.report_retry calls `sleep_func(n=count - 1)`."""
+    return min(2.0**n, 60.0)
 
 
 def download(url: str, dest: Path, settings: dict, enable_file_urls: bool = False) -> tuple[Path, dict]:
@@ -82,8 +88,10 @@ def download(url: str, dest: Path, settings: dict, enable_file_urls: bool = Fals
     except yt_dlp.utils.DownloadError as error:
         message = re.sub(r"^ERROR: ", "", str(error))
         raise DownloadFailed(url, message, is_transient(message)) from error
-    except Exception as error:
-        raise DownloadFailed(url, f"{type(error).__name__}: {error}", is_transient(str(error))) from error
+    except Exception as error:  # yt-dlp's own errors go by message; others (e.g. from a retry) are transient
+        message = f"{type(error).__name__}: {error}"
+        unexpected = not isinstance(error, yt_dlp.utils.YoutubeDLError) and not PERMANENT.search(message)
+        raise DownloadFailed(url, message, is_transient(message) or unexpected) from error
     if info is None or info.get("_type") == "playlist":
         raise DownloadFailed(url, "not a single video (playlist or nothing found)", transient=False)
     # a video already in the download archive (a run killed after yt-dlp finished) is not downloaded again

@@ -2,7 +2,8 @@
 
 Stages run on the chosen executor (local processes or Ray). Download failures are classified: permanent
 ones (unavailable, private, removed, unsupported) become rejected rows; transient ones (403, 429, bot
-checks, timeouts) are retried in later passes, then recorded as failed (redone with --retry-failed).
+checks, timeouts) are retried in later passes, then recorded as failed. --retry-failed redoes failed
+sources and those rejected as unavailable by a download error (the verdict may have been a network hiccup).
 A source is finished when its `sources/<id>/done.json` lists rows that are all stored, so a run killed
 at any point redoes only unfinished sources, reusing their download and finished clips.
 """
@@ -38,6 +39,7 @@ from models.files import atomic_write
 logger = logging.getLogger("curation.internet")
 
 DEFAULT_CONFIG = Path(__file__).parent / "configs" / "internet.yaml"
+UNAVAILABLE_DOWNLOAD = "unavailable: DownloadFailed:"  # reason prefix of a source rejected by its download
 
 
 def load_config(path: Path | None = None) -> dict:
@@ -64,7 +66,14 @@ def _source_done(store: RowStore, task: SourceTask, retry_failed: bool) -> bool:
     if not marker.is_file():
         return False
     ids = json.loads(marker.read_text(encoding="utf-8"))
+    if retry_failed and any(_download_rejected(store.rows.get(row_id)) for row_id in ids):
+        return False
     return all(store.is_done(row_id, retry_failed) for row_id in ids)
+
+
+def _download_rejected(row: dict | None) -> bool:
+    """A source rejected as unavailable because its download failed: --retry-failed tries it again."""
+    return row is not None and row["status"] == "rejected" and row["reason"].startswith(UNAVAILABLE_DOWNLOAD)
 
 
 def _replace_source_rows(store: RowStore, task: SourceTask, rows: list[dict]) -> None:
