@@ -79,12 +79,8 @@ class Store:
         `write_file=False` imports an existing entry file. Raise `DuplicateEntry` when the entry is already
         stored (as a file or a row); a row already holding this very document (imported from our file by a
         concurrent command) counts as stored."""
-        if write_file:
-            text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
-            try:
-                atomic_write_text(self.entry_path(doc["id"]), text, exclusive=True)
-            except FileExistsError:
-                raise self._duplicate(doc) from None
+        if write_file and not self.write_entry_file(doc):
+            raise self._duplicate(doc)
         protocol_id, method_name, checkpoint = duplicate_key(doc["results"])
         row = {
             "id": doc["id"],
@@ -100,6 +96,15 @@ class Store:
         except IntegrityError:
             if not (write_file and self.document(doc["id"]) == json.loads(row["document"])):
                 raise self._duplicate(doc) from None
+
+    def write_entry_file(self, doc: dict) -> bool:
+        """Create the entry file of `doc` atomically; False when it already exists (it is never replaced)."""
+        text = json.dumps(doc, indent=1, sort_keys=True) + "\n"
+        try:
+            atomic_write_text(self.entry_path(doc["id"]), text, exclusive=True)
+        except FileExistsError:
+            return False
+        return True
 
     def _duplicate(self, doc: dict) -> DuplicateEntry:
         protocol_id, method_name, checkpoint = duplicate_key(doc["results"])

@@ -80,9 +80,11 @@ def _document_problems(path: Path, doc: dict) -> list[str]:
 
 
 def sync_entry_files(store: Store) -> int:
-    """Import committed entry files the database lacks (e.g. merged by pull request).
+    """Import committed entry files the database lacks (e.g. merged by pull request), and write the file of any
+    row that lacks one (left by versions that stored the row first and were killed before the file).
 
     Each file is validated like a submission; a bad file raises `SubmissionRejected` naming it."""
+    _restore_entry_files(store)
     known = store.ids()
     added = 0
     for path in store.entry_files():
@@ -103,3 +105,13 @@ def sync_entry_files(store: Store) -> int:
     if added:
         log.info("imported %d entry file(s) into %s", added, store.url)
     return added
+
+
+def _restore_entry_files(store: Store) -> None:
+    """Write the entry file of every row that has none (created once: a concurrent writer's file is kept)."""
+    restored = 0
+    for doc in store.documents():
+        if not store.entry_path(doc["id"]).exists():
+            restored += store.write_entry_file(doc)
+    if restored:
+        log.warning("restored %d missing entry file(s) in %s from %s", restored, store.entries_dir, store.url)

@@ -57,3 +57,16 @@ def test_rerun_after_kill_completes_one_consistent_entry(tmp_path: Path, point: 
     assert len(files) == 1 and store.ids() == {files[0].stem}
     assert store.document(files[0].stem) == json.loads(files[0].read_text())
     assert main(["show", *args[1:]]) == 0 and "my_method" in capsys.readouterr().out
+
+
+def test_a_row_left_without_its_file_gets_the_file_back(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """The state the old write order left (row committed, killed before the file): every command restores the file."""
+    results, entries = tmp_path / "results.json", tmp_path / "entries"
+    results.write_text(json.dumps(make_results()))
+    args = [str(results), "--db", f"sqlite:///{tmp_path / 'lb.sqlite'}", "--entries", str(entries)]
+    assert main(["submit", *args]) == 0
+    (entry,) = entries.glob("*.json")
+    stored = entry.read_text()
+    entry.unlink()
+    assert main(["submit", *args]) == 1 and "already stored as entry" in capsys.readouterr().err
+    assert [p.name for p in entries.glob("*.json")] == [entry.name] and entry.read_text() == stored
