@@ -5,29 +5,36 @@ retries HTTP, fragment and extractor errors with exponential back-off; the calle
 sources whose failure is transient (403, 429, bot checks, timeouts, and any unexpected exception that is
 not yt-dlp's own and not known-permanent) in later passes, and records permanent ones (unavailable, private, removed,
 unsupported URL) as rejected.
+
+yt-dlp does not write the download archive itself: it would record a video before this suite's download
+record (`source.json`) exists, and a run killed in between would leave an archived video without a record,
+which yt-dlp then refuses to fetch again. `write_download_archive` rewrites it from the records instead.
 """
 
 from __future__ import annotations
 
 import datetime
+import json
 import logging
 import re
 from pathlib import Path
 from typing import Any
 
-from models.files import sha256_file
+from models.files import atomic_write_text, sha256_file
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = re.compile(
     r"HTTP Error (403|429|5\d\d)|Too Many Requests|not a bot|Sign in to confirm|timed? ?out|Connection (reset|refused|aborted)"
-    r"|Temporary failure|Network is unreachable|IncompleteRead|rate.?limit|\(transient\)$",
+    r"|Temporary failure|Network is unreachable|IncompleteRead|rate.?limit|\(transient\)$"
+    r"|^worker process died",  # the executor's outcome when a download's worker is killed (e.g. out of memory)
     re.IGNORECASE,
 )
 PERMANENT = re.compile(
     r"unavailable|private|removed|deleted|Unsupported URL|copyright|terminated|does not exist|HTTP Error (404|410)",
     re.IGNORECASE,
 )
+ARCHIVE_NAME = "download_archive.txt"  # in the sources folder, yt-dlp's `--download-archive` format
 PROVENANCE_KEYS = ("webpage_url", "extractor_key", "id", "uploader", "license", "upload_date", "format_id")
 
 
@@ -52,7 +59,6 @@ def ytdlp_options(dest: Path, settings: dict, enable_file_urls: bool) -> dict[st
         "format": f"bv*[height<={height}]+ba/b[height<={height}]/bv*+ba/b",
         "merge_output_format": "mp4",
         "outtmpl": {"default": str(dest / "source.%(ext)s")},
-        "download_archive": str(dest.parent / "download_archive.txt"),
         "writeinfojson": True,
         "retries": retries,
         "fragment_retries": retries,
@@ -94,7 +100,7 @@ def download(url: str, dest: Path, settings: dict, enable_file_urls: bool = Fals
         raise DownloadFailed(url, message, is_transient(message) or unexpected) from error
     if info is None or info.get("_type") == "playlist":
         raise DownloadFailed(url, "not a single video (playlist or nothing found)", transient=False)
-    # a video already in the download archive (a run killed after yt-dlp finished) is not downloaded again
+    # a video yt-dlp finished before a kill (no record yet) is found on disk and not downloaded again
     files = [p for p in sorted(dest.glob("source.*")) if p.suffix not in (".json", ".part", ".ytdl")]
     if not files:
         raise DownloadFailed(url, "yt-dlp reported no downloaded file", transient=False)
@@ -107,3 +113,14 @@ def download(url: str, dest: Path, settings: dict, enable_file_urls: bool = Fals
         file=path.name,
     )
     return path, provenance
+
+
+def write_download_archive(sources_dir: Path) -> Path:
+    """Atomically rewrite `sources_dir/download_archive.txt` (`<extractor> <id>` lines) from the download records
+    (`*/source.json`): it lists exactly the recorded downloads, whatever point an earlier run was killed at."""
+    lines = set()
+    for record_path in sorted(sources_dir.glob("*/source.json")):
+        record = json.loads(record_path.read_text(encoding="utf-8"))
+        if record.get("extractor_key") not in (None, "local") and record.get("id"):
+            lines.add(f"{record['extractor_key'].lower()} {record['id']}\n")  # yt-dlp's make_archive_id
+    return atomic_write_text(sources_dir / ARCHIVE_NAME, "".join(sorted(lines)))

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from curation.download import is_transient
+from curation.download import is_transient, write_download_archive
 from curation.executors import Executor, Outcome, make_executor
 from curation.filters import hamming
 from curation.internet_source import (
@@ -182,6 +182,7 @@ def build_internet(args: argparse.Namespace, check_config) -> int:
         executor = make_executor(args.executor, args.workers, args.ray_address)
         try:
             fetched = download_sources(todo, store, executor, config["download"]["transient_passes"])
+            write_download_archive(out_dir / "sources")
             process_sources(fetched, store, executor)
         finally:
             executor.close()

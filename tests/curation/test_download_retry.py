@@ -82,6 +82,10 @@ def test_an_exception_raised_while_retrying_stays_transient(flaky_url: str, tmp_
     assert error.value.transient and is_transient(f"DownloadFailed: {error.value}")
 
 
+def test_a_download_worker_killed_mid_download_is_transient() -> None:
+    assert is_transient("worker process died: A process in the process pool was terminated abruptly")
+
+
 def test_a_missing_video_is_permanent(flaky_url: str, tmp_path: Path) -> None:
     with pytest.raises(DownloadFailed) as error:
         download(flaky_url.replace("clip.mp4", "gone.mp4"), tmp_path / "src", SETTINGS)
