@@ -16,6 +16,7 @@ import numpy as np
 
 from models.files import atomic_write, sha256_file
 from models.pose import COCO25, PoseEstimator, load_pose_estimator, to_coco25
+from models.video.frames import FRAME_LIMITS
 from models.video.io import iter_frames, probe_video
 
 log = logging.getLogger(__name__)
@@ -87,7 +88,9 @@ def extract_coco25(video: Path, estimator: PoseEstimator) -> np.ndarray:
 
 def cached_keypoints(video: Path, pose: PoseSource, cache_dir: Path) -> tuple[Path, float]:
     """The cache JSON of `video` under `pose` (extracted now if absent) and the video's fps."""
-    fps = probe_video(video).fps
+    info = probe_video(video)
+    FRAME_LIMITS.check(info.width, info.height, str(video))
+    fps = info.fps
     path = Path(cache_dir) / f"{sha256_file(video)}.{pose.key}.v{CACHE_VERSION}.json"
     if path.is_file():
         log.debug("%s: keypoints from cache %s", video, path)

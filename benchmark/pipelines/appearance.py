@@ -18,7 +18,8 @@ from tqdm import tqdm
 from benchmark.metrics.appearance import AppearanceMetric, aggregate_scores, build_metric
 from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
 from benchmark.results import environment, metric_entry, now_iso
-from models.video.io import read_frames
+from models.video.frames import FRAME_LIMITS
+from models.video.io import probe_video, read_frames
 
 log = logging.getLogger(__name__)
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi")
@@ -64,6 +65,8 @@ def score_videos(
     rows: list[dict[str, Any]] = []
     values: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
     for path in tqdm(videos, desc="appearance", unit="video", disable=len(videos) < 2):
+        info = probe_video(path)
+        FRAME_LIMITS.check(info.width, info.height, str(path))
         frames = read_frames(path)
         row: dict[str, Any] = {"video": path.name, "frames": len(frames)}
         for metric in metrics:

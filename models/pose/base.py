@@ -72,18 +72,42 @@ class Person:
         return np.concatenate([points.min(axis=0), points.max(axis=0)])
 
 
-def box_iou(a: np.ndarray, b: np.ndarray) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    inter = np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0, None).prod()
-    union = np.clip(a[2:] - a[:2], 0, None).prod() + np.clip(b[2:] - b[:2], 0, None).prod() - inter
-    return float(inter / union) if union > 0 else 0.0
+AGREEMENT_SIGMA = 0.1  # keypoint distance, in body diagonals, at which agreement falls to exp(-1/2)
+MIN_SHARED_JOINTS = 4
 
 
-def suppress_duplicates(persons: list[Person], iou: float) -> list[Person]:
-    """Greedy non-maximum suppression on keypoint boxes: keep the best-scoring of overlapping persons."""
-    kept: list[Person] = []
-    for person in sorted(persons, key=lambda p: -p.score):
-        if all(box_iou(person.box(0.3), other.box(0.3)) <= iou for other in kept):
+def keypoint_agreement(a: Person, b: Person, min_score: float = 0.3) -> float:
+    """OKS-style similarity of two detections on the joints both see: ~1 the same body, ~0 different people.
+
+    Mean over shared confident joints of exp(-d^2 / 2 sigma^2), d = distance / the larger body diagonal.
+    """
+    both = (a.scores > min_score) & (b.scores > min_score)
+    if both.sum() < MIN_SHARED_JOINTS:
+        return 0.0
+    scale = max(float(np.linalg.norm(np.ptp(p.keypoints[both], axis=0))) for p in (a, b))
+    distance = np.linalg.norm(a.keypoints[both] - b.keypoints[both], axis=-1) / max(scale, 1.0)
+    return float(np.exp(-(distance**2) / (2 * AGREEMENT_SIGMA**2)).mean())
+
+
+def containment(inner: Person, outer: Person, min_score: float = 0.3) -> float:
+    """Share of `inner`'s keypoint box that lies inside `outer`'s (1 = wholly inside)."""
+    a, b = inner.box(min_score), outer.box(min_score)
+    overlap = np.clip(np.minimum(a[2:], b[2:]) - np.maximum(a[:2], b[:2]), 0, None).prod()
+    area = np.clip(a[2:] - a[:2], 0, None).prod()
+    return float(overlap / area) if area > 0 else 1.0
+
+
+def is_same_person(person: Person, other: Person, agreement: float, inside: float) -> bool:
+    """A duplicate: the keypoints agree, or `person`'s box lies within `other`'s (a partial-body ghost)."""
+    return keypoint_agreement(person, other) >= agreement or containment(person, other) >= inside
+
+
+def add_distinct_persons(kept: list[Person], candidates: list[Person], agreement: float, inside: float) -> list[Person]:
+    """`kept` plus, largest body first (a whole body before its fragments), each candidate that is the same
+    person as none kept so far."""
+    kept = list(kept)
+    for person in sorted(candidates, key=lambda p: -float(np.prod(np.ptp(p.box(0.3).reshape(2, 2), axis=0)))):
+        if not any(is_same_person(person, other, agreement, inside) for other in kept):
             kept.append(person)
     return kept
 

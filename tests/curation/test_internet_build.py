@@ -37,7 +37,8 @@ def _ffmpeg(*args: str) -> None:
 
 @pytest.fixture(scope="session")
 def media(tmp_path_factory) -> dict[str, Path]:
-    """Derived test videos: one dancer with music, known cuts, silent, corrupt, truncated, audio-only, demo+music."""
+    """Derived test videos: one dancer with music, known cuts, silent, corrupt, truncated, audio-only, 10000x10,
+    demo+music."""
     folder = tmp_path_factory.mktemp("internet_media")
     x264 = ["-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-g", "15"]
     music = ["-ss", "10", "-i", str(MUSIC), "-map", "0:v", "-map", "1:a", "-c:a", "aac", "-shortest"]
@@ -57,6 +58,7 @@ def media(tmp_path_factory) -> dict[str, Path]:
     (folder / "truncated.mp4").write_bytes(whole[: len(whole) // 3])
     (folder / "corrupt.mp4").write_bytes(np.random.default_rng(0).bytes(20000))
     _ffmpeg("-i", str(MUSIC), "-t", "3", "-vn", "-c:a", "aac", str(folder / "no_frames.mp4"))
+    _ffmpeg("-f", "lavfi", "-i", "color=c=gray:s=10000x10:d=3:r=30", *x264, str(folder / "degenerate.mp4"))
     return {p.stem: p for p in folder.iterdir()}
 
 
@@ -116,7 +118,7 @@ def test_one_dancer_clip_is_kept_with_provenance_via_ytdlp_file_urls(media, tmp_
 
 
 def test_bad_inputs_become_rows_not_crashes(media, tmp_path):
-    folder = _folder(tmp_path, media, "silent", "corrupt", "truncated", "no_frames", "one_dancer")
+    folder = _folder(tmp_path, media, "silent", "corrupt", "truncated", "no_frames", "degenerate", "one_dancer")
     urls = tmp_path / "urls.txt"
     urls.write_text("not a url at all\nhttp://127.0.0.1:9/dance.mp4\nfile:///etc/hostname\n")
     rows = _build(tmp_path / "out", tmp_path, "--videos", str(folder), "--urls", str(urls))
@@ -127,6 +129,7 @@ def test_bad_inputs_become_rows_not_crashes(media, tmp_path):
     assert reasons["corrupt"] == {"unreadable_video"}
     assert reasons["truncated"] == {"unreadable_video"}
     assert reasons["no_frames"] == {"unreadable_video"}  # no video stream at all
+    assert reasons["degenerate"] == {"frame_geometry"}  # 10000x10: refused from the header, no 1000-tile pose pass
     assert "audio" in reasons["silent"]
     assert reasons["not a url at all"] == {"unavailable"}
     assert reasons["file:///etc/hostname"] == {"unavailable"}  # file:// refused without --enable-file-urls

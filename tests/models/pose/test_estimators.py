@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,6 @@ import pytest
 import torch
 
 from models.pose import FOOT6, PoseFrames, load_pose_estimator, to_coco25
-from models.pose.mediapipe_pose import square_tiles
 from models.pose.vitpose import (
     VITPOSE_SIZES,
     ViTPose,
@@ -17,6 +17,7 @@ from models.pose.vitpose import (
     YoloV8Onnx,
     decode_heatmaps,
 )
+from models.video.frames import FRAME_LIMITS, FrameGeometryError, FrameLimits, square_tiles
 from models.video.io import read_frames
 from tests.golden import SHARED_ASSETS
 
@@ -54,6 +55,27 @@ def test_mediapipe_sees_one_person_in_a_crop_around_her(mediapipe, demo_frames):
     pose = mediapipe.estimate(crop)
     assert pose.persons_per_frame.tolist() == [1, 1]
     assert pose.scores[:, 0].mean() > 0.7
+
+
+def test_mediapipe_finds_one_whole_dancer_filling_a_portrait_frame(mediapipe, demo_frames):
+    """9:16 phone framing of the woman alone (frames 120, 140): tiles cut her in two, the whole pass sees her once."""
+    crops = [demo_frames[i, 510:934, x0 : x0 + 238] for i, x0 in ((4, 716), (5, 507))]
+    pose = mediapipe.estimate(np.ascontiguousarray(np.stack(crops)))
+    assert (pose.width, pose.height) == (238, 424) and len(square_tiles(238, 424)) == 3
+    assert pose.persons_per_frame.tolist() == [1, 1]
+    nose_y, ankle_y = pose.keypoints[:, 0, 0, 1], pose.keypoints[:, 0, 15:17, 1].mean(axis=-1)
+    assert ((ankle_y - nose_y) > 0.6 * 424).all() and (pose.scores[:, 0].mean(axis=-1) > 0.6).all()
+
+
+def test_degenerate_frame_shapes_are_refused_before_any_tile_runs(mediapipe):
+    assert FRAME_LIMITS.problem(1920, 1080) is None and FRAME_LIMITS.problem(1080, 1920) is None
+    assert "aspect ratio" in FRAME_LIMITS.problem(10000, 10) and "pixels" in FRAME_LIMITS.problem(10000, 8000)
+    assert "no pixels" in FRAME_LIMITS.problem(0, 10)
+    assert "tiles" in FrameLimits(max_tiles=2).problem(1920, 1080)
+    started = time.perf_counter()
+    with pytest.raises(FrameGeometryError, match=r"mediapipe_blazepose_full pose estimation: frame 10000x10 has aspect"):
+        mediapipe.estimate(np.zeros((80, 10, 10000, 3), np.uint8))
+    assert time.perf_counter() - started < 1.0  # 1000 tiles x 80 frames took ~40 minutes before the check
 
 
 def test_square_tiles_cover_wide_and_tall_frames():
