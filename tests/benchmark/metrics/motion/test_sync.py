@@ -65,7 +65,8 @@ def test_shift_is_circular_and_lag_zero_is_exact() -> None:
     music, motion = np.array([10.0, 40.0]), np.array([10.0, 40.0])
     got = shifted_bas(motion, music, 50, np.array([0, 50, 30]), 3.0)  # 30: 10->40 hits, 40->20 misses by 10
     np.testing.assert_allclose(got, [1.0, 1.0, (1 + np.exp(-100 / 18)) / 2])
-    assert shifted_bas(motion, music, 50, np.array([15]), 3.0)[0] < 1e-5
+    # 15: 10->25 (15 from any beat), 40->55 wraps to 5 (5 from 10)
+    assert shifted_bas(motion, music, 50, np.array([15]), 3.0)[0] == pytest.approx((np.exp(-225 / 18) + np.exp(-25 / 18)) / 2)
 
 
 def test_too_short_sequences_are_refused_by_name() -> None:
