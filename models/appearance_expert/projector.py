@@ -9,7 +9,7 @@ motion is resampled to the video fps with `Motion.resample` first.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,7 +19,7 @@ import numpy as np
 from models.body.motion import Motion
 from models.body.render_camera import Camera
 from models.body.skeleton import SMPL24_JOINT_NAMES
-from models.pose.wan_drawing import wan_pose_frames
+from models.pose.wan_drawing import draw_wan_pose, wan_pose_frames
 from models.video.encode import encode_video
 
 # OpenPose-18 index -> SMPL-24 joint (spec section 2); 1 (neck) and the face (0, 14-17) are derived.
@@ -201,6 +201,13 @@ def project_motion(
             points, foot, reference, config.width, config.height, config.margin
         )
     return points, scores, foot
+
+
+def draw_projected(
+    height: int, width: int, points: np.ndarray, scores: np.ndarray, feet: np.ndarray
+) -> Callable[[int], np.ndarray]:
+    """index -> that frame of the pose video drawn on demand (relay rendering draws one segment at a time)."""
+    return lambda index: draw_wan_pose(height, width, points[index], scores[index], feet[index])
 
 
 def pose_video_frames(
