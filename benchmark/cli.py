@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.metrics.appearance import APPEARANCE_METRICS
+from benchmark.reports.motion_plots import write_motion_report
 from benchmark.results import format_table, write_atomic, write_results
 
 
@@ -23,6 +24,7 @@ def run_scoring(produce: Callable[[], dict], out: Path, report: Callable[[dict],
     try:
         results = produce()
         write_results(results, out)
+        write_motion_report(results, out.parent / f"{out.stem}_report")  # plots beside the JSON
         if report is not None:
             report(results)
     except (ValueError, FileNotFoundError) as error:

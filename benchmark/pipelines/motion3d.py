@@ -17,6 +17,7 @@ import numpy as np
 from benchmark.inputs.motion_sets import MotionSet, find_music
 from benchmark.metrics.motion.beat_align import (
     LODGE_BAS_TEST_IDS,
+    bailando_motion_beats,
     bas_bailando,
     bas_fact,
     lodge_bas_mean,
@@ -29,8 +30,10 @@ from benchmark.metrics.motion.frechet import normalize
 from benchmark.metrics.motion.geometric import geometric_features
 from benchmark.metrics.motion.kinetic import kinetic_features
 from benchmark.metrics.motion.preprocess import bailando_positions, lodge_positions
+from benchmark.metrics.motion.sync import DEFAULT_MIN_SHIFT_SECONDS, DEFAULT_PERMUTATIONS, bas_sync
 from benchmark.pipelines.common import assemble_results, fid_div_metrics, per_item_metric, progress
 from benchmark.protocols.registry import Protocol
+from benchmark.results import metric_entry
 from models.music.reference_beats import bailando_music_beats, lodge_music_beats
 
 log = logging.getLogger(__name__)
@@ -155,6 +158,26 @@ def _bas_metric(protocol: Protocol, scores: dict[str, float], n_boot: int, seed:
     return per_item_metric(scores, "higher", n_boot, seed, aggregate=mean_score(list(scores.values())))
 
 
+def _sync_metric(protocol: Protocol, joints: dict[str, np.ndarray], beats: dict[str, np.ndarray], fps: float, n_boot: int, seed: int) -> tuple[dict, dict[str, float]]:
+    """bas_sync (true-pair BAS minus its time-shift null) with its CI, the p-value in the note, and per item."""
+    ids = list(joints)
+    result = bas_sync([joints[i][:, :24] for i in ids], [beats[i] for i in ids], fps, protocol.bas_sigma_seconds,
+                      DEFAULT_PERMUTATIONS, seed, n_boot=n_boot)
+    note = (f"true-pair BAS {result.true_bas.mean():.4g} (CI {result.true_ci95[0]:.4g}-{result.true_ci95[1]:.4g}) "
+            f"minus its null {result.null_bas.mean():.4g} (95% band {result.null_band95[0]:.4g}-{result.null_band95[1]:.4g}; "
+            f"{DEFAULT_PERMUTATIONS} circular music shifts >= {DEFAULT_MIN_SHIFT_SECONDS:g} s, seed {seed}); "
+            f"p={result.p_value:.4g}")
+    entry = metric_entry(result.value, result.ci95, result.excess.size, "higher", note)
+    kept = [i for i, keep in zip(ids, result.kept) if keep]
+    return entry, dict(zip(kept, result.excess.tolist()))
+
+
+def _beat_frames(joints: dict[str, np.ndarray], beats: dict[str, np.ndarray]) -> dict[str, dict[str, list[int]]]:
+    """Per sequence the music beats and the kinematic beats as the BAS sees them (for the report plots)."""
+    return {i: {"music": [int(b) for b in beats[i]], "motion": bailando_motion_beats(joints[i][:, :24]).tolist()}
+            for i in joints}
+
+
 def _extras(protocol: Protocol, joints: dict[str, np.ndarray], beats: dict[str, np.ndarray] | None, fps: float) -> dict[str, dict[str, float]]:
     """Per-sequence values of the protocol's extra metrics."""
     out: dict[str, dict[str, float]] = {}
@@ -237,6 +260,13 @@ def score_motion3d(
                 target["bas"] = _bas_metric(protocol, scores, n_boot, seed)
             extras = _extras(protocol, joints[name], set_beats.get(name), gt.fps)
             target.update(_extra_metrics(protocol, extras, n_boot, seed))
+            if scores and "bas_sync" in protocol.extra:
+                target["bas_sync"], extras["bas_sync"] = _sync_metric(
+                    protocol, joints[name], set_beats[name], gt.fps, n_boot, seed
+                )
+            if name == "pred" and scores:
+                for i, frames in _beat_frames(joints[name], set_beats[name]).items():
+                    per_item[i]["beats"] = frames
             if name == "pred":
                 for metric, values in {"bas": scores, **extras}.items():
                     for i, v in values.items():

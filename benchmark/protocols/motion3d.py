@@ -106,6 +106,7 @@ AIST3D_V1 = replace(
     id="aist3d@v1",
     title="AIST++ 3D motion, corrected definitions",
     bas_sigma_seconds=0.05,  # 3 frames at AIST++'s 60 fps
+    extra=(*AIST3D_BAILANDO.extra, "bas_sync"),  # BAS against its time-shift null (docs/protocols/bas_sync.md)
     **_V1_DEVIATIONS,
 )
 
@@ -114,6 +115,7 @@ FINEDANCE3D_V1 = replace(
     id="finedance3d@v1",
     title="FineDance 3D motion, corrected definitions",
     bas_sigma_seconds=0.1,  # 3 frames at FineDance's 30 fps
+    extra=(*FINEDANCE3D_LODGE.extra, "bas_sync"),
     **_V1_DEVIATIONS,
 )
 

@@ -37,6 +37,7 @@ DEFAULT_MIN_SHIFT_SECONDS = 0.5
 class SyncResult:
     """bas_sync of a set: true-pair BAS, its time-shift null, the excess with its CI and the p-value."""
 
+    kept: np.ndarray  # (N_all,) bool: sequences with a music beat (the others have no BAS)
     true_bas: np.ndarray  # (N,) b_i(0)
     null_bas: np.ndarray  # (n_perm, N) b_i(s_ip)
     excess: np.ndarray  # (N,) b_i(0) - mean_p b_i(s_ip)
@@ -86,7 +87,7 @@ def sync_from_beats(
     p_value = float((1 + np.sum(null_means >= true_bas.mean())) / (1 + n_perm))
     band = np.percentile(null_means, [2.5, 97.5])
     return SyncResult(
-        true_bas, null_bas, excess, float(excess.mean()), bootstrap_ci(excess, n_boot, seed),
+        keep, true_bas, null_bas, excess, float(excess.mean()), bootstrap_ci(excess, n_boot, seed),
         bootstrap_ci(true_bas, n_boot, seed), (float(band[0]), float(band[1])), p_value,
     )
 

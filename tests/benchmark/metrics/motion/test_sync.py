@@ -72,3 +72,28 @@ def test_shift_is_circular_and_lag_zero_is_exact() -> None:
 def test_too_short_sequences_are_refused_by_name() -> None:
     with pytest.raises(ValueError, match="too short"):
         bas_sync([np.zeros((20, 24, 3))], [np.array([5])], FPS, SIGMA_S)
+
+
+def _bundled_dancer() -> tuple[list[np.ndarray], float]:
+    """The bundled sample's real mocap (14 x 4 s at 30 fps) as SMPL-24 joint positions."""
+    from benchmark.inputs.motion_sets import load_motion_set
+    from benchmark.protocols.registry import get_protocol
+    from manifests.sample import SAMPLE_ROOT
+
+    motions = load_motion_set(SAMPLE_ROOT / "motion")
+    joints = motions.joints(get_protocol("finedance3d@v1"))
+    return [joints[i][:, :24] for i in motions.ids], motions.fps
+
+
+def test_bundled_dancer_in_sync_and_time_shifted() -> None:
+    """Music beats laid on the real dancer's own kinematic beats (+-1 frame) are in sync; the same
+    music 0.27 s late (8 frames) is not."""
+    from benchmark.metrics.motion.beat_align import bailando_motion_beats
+
+    dances, fps = _bundled_dancer()
+    rng = np.random.default_rng(0)
+    music = [bailando_motion_beats(d) + rng.integers(-1, 2, size=len(bailando_motion_beats(d))) for d in dances]
+    synced = bas_sync(dances, music, fps, SIGMA_S, n_perm=499, seed=0)
+    late = bas_sync(dances, [m + 8 for m in music], fps, SIGMA_S, n_perm=499, seed=0)
+    assert synced.true_ci95[0] > synced.null_band95[1] and synced.p_value < 0.01
+    assert late.ci95[0] < synced.ci95[0] and late.p_value > 0.05
