@@ -113,13 +113,14 @@ class AppearanceExpert:
         music: str | Path | None = None,
         face: str | Path = "reference",
         align: bool = False,
+        hands: bool = False,
         progress: bool = True,
         on_segment: Any = None,
     ) -> RenderedVideo:
         """Render `motion` as `image`'s person to `out` (H.264, music muxed as AAC and cut to the video's length)."""
         out = Path(out)
         render = self.config.render
-        projector = ProjectorConfig(width=render.width, height=render.height, fps=render.fps)
+        projector = ProjectorConfig(width=render.width, height=render.height, fps=render.fps, hands=hands)
         need_pose = align or str(face) == "reference"
         coco = reference_pose(image) if need_pose else None
         if align and coco is None:
@@ -129,9 +130,9 @@ class AppearanceExpert:
             points = np.concatenate([coco[0], coco[1][:, None]], axis=1)[None]  # type: ignore[index]
             openpose = openpose18_from_coco17(points)[0]
             reference = (openpose[:, :2], openpose[:, 2])
-        points, scores, feet = project_motion(motion, projector, reference)
-        num_frames = len(points)
-        pose = draw_projected(render.height, render.width, points, scores, feet)
+        projected = project_motion(motion, projector, reference)
+        num_frames = len(projected.points)
+        pose = draw_projected(render.height, render.width, projected)
         faces = face_frames(face, image, self.config.motion_encoder_size, coco)
         pose_video = out.with_name(f"{out.stem}_pose.mp4")
         encode_video(pose_video, (pose(i) for i in range(num_frames)), render.fps, render.width, render.height)
@@ -172,6 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lora", type=Path, help="aesthetic LoRA safetensors (ours or MACE-Dance's LoRA.safetensors)")
     parser.add_argument("--face", default="reference", help=f"face video: {' | '.join(FACE_POLICIES)} | a video file")
     parser.add_argument("--align", action="store_true", help="align the pose video to the reference image's 2D pose")
+    parser.add_argument("--hands", action="store_true", help="draw synthetic 21-point hands in the pose video")
     parser.add_argument("--height", type=int, help="video height (default 1280; tiny 16)")
     parser.add_argument("--width", type=int, help="video width (default 720; tiny 16)")
     parser.add_argument("--fps", type=float, help="video frame rate (default 16); the motion is resampled to it")
@@ -208,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
             load = LoadConfig(dtype=args.dtype, device=args.device, offload=args.offload)
             expert = AppearanceExpert.load(args.weights, args.adapter, args.lora, load,
                                            _render_config(args, preset("real").render))  # fmt: skip
-        result = expert.render(motion, image, args.out, args.music, args.face, args.align)
+        result = expert.render(motion, image, args.out, args.music, args.face, args.align, args.hands)
     except (ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -9,8 +9,8 @@ pixel convention (pixel i covers [i, i+1)).
 
 from __future__ import annotations
 
+import colorsys
 import math
-from collections.abc import Iterable, Iterator
 
 import cv2
 import numpy as np
@@ -27,6 +27,11 @@ OPENPOSE18_COLORS = (
 )  # fmt: skip
 LIMB_FACTOR = 0.6
 LEFT_ANKLE, RIGHT_ANKLE = 13, 10
+LEFT_WRIST, RIGHT_WRIST = 7, 4
+# OpenPose hand bones: wrist -> thumb, index, middle, ring, little, four joints each (controlnet_aux order)
+HAND21_BONES = tuple(
+    (0 if j == 0 else 4 * f + j, 4 * f + j + 1) for f in range(5) for j in range(4)
+)
 FOOT_COLORS = (
     OPENPOSE18_COLORS[LEFT_ANKLE],
     OPENPOSE18_COLORS[RIGHT_ANKLE],
@@ -69,11 +74,28 @@ def draw_openpose(
     return canvas
 
 
+def draw_hand(canvas: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """Draw one OpenPose hand (21,2) in place as controlnet_aux's `draw_handpose`: 20 bones of width 2 in hues
+    going round the colour wheel, then keypoint discs of radius 4 in (0,0,255)."""
+    if points.shape != (21, 2):
+        raise ValueError(f"expected a hand (21,2), got {points.shape}")
+    if not np.isfinite(points).all():
+        return canvas
+    pixels = np.round(points - 0.5).astype(int)
+    for k, (a, b) in enumerate(HAND21_BONES):
+        color = [int(c * 255) for c in colorsys.hsv_to_rgb(k / len(HAND21_BONES), 1.0, 1.0)]
+        cv2.line(canvas, tuple(pixels[a]), tuple(pixels[b]), color, thickness=2)
+    for x, y in pixels:
+        cv2.circle(canvas, (int(x), int(y)), 4, (0, 0, 255), thickness=-1)
+    return canvas
+
+
 def draw_wan_pose(
     height: int, width: int, points: np.ndarray, scores: np.ndarray, feet: np.ndarray | None = None,
-    threshold: float = 0.3,
+    threshold: float = 0.3, hands: np.ndarray | None = None,
 ) -> np.ndarray:  # fmt: skip
-    """(H,W,3) uint8 RGB pose frame: feet (4,2) [l_ankle,l_toe,r_ankle,r_toe] under the OpenPose-18 skeleton."""
+    """(H,W,3) uint8 RGB pose frame: feet (4,2) [l_ankle,l_toe,r_ankle,r_toe] under the OpenPose-18 skeleton,
+    optional hands (2,21,2) on top (drawn only where their wrist is visible)."""
     points, scores = np.asarray(points, np.float64), np.asarray(scores, np.float64)
     visible = np.isfinite(points).all(axis=1) & (scores >= threshold)
     canvas = np.zeros((height, width, 3), np.uint8)
@@ -86,16 +108,9 @@ def draw_wan_pose(
         for k, (ankle, color) in enumerate(zip((LEFT_ANKLE, RIGHT_ANKLE), FOOT_COLORS)):
             if visible[ankle] and np.isfinite(feet[2 * k : 2 * k + 2]).all():
                 draw_limb(canvas, feet[2 * k] - 0.5, feet[2 * k + 1] - 0.5, color, 4)
-    return draw_openpose(canvas, points, visible)
-
-
-def wan_pose_frames(
-    height: int, width: int, points: np.ndarray, scores: np.ndarray, feet: np.ndarray | None = None,
-    threshold: float = 0.3,
-) -> Iterator[np.ndarray]:  # fmt: skip
-    """Frames of `draw_wan_pose` over (T,18,2) points, (T,18) scores and optional (T,4,2) feet."""
-    frame_feet: Iterable[np.ndarray | None] = (
-        feet if feet is not None else [None] * len(points)
-    )
-    for frame_points, frame_scores, foot in zip(points, scores, frame_feet):
-        yield draw_wan_pose(height, width, frame_points, frame_scores, foot, threshold)
+    draw_openpose(canvas, points, visible)
+    if hands is not None:
+        for hand, wrist in zip(np.asarray(hands, np.float64), (LEFT_WRIST, RIGHT_WRIST)):
+            if visible[wrist]:
+                draw_hand(canvas, hand)
+    return canvas

@@ -15,6 +15,7 @@ from models.appearance_expert.projector import (
     pose_video_frames,
     project_motion,
     smpl24_joints,
+    synthetic_hands,
     write_pose_video,
 )
 from models.body.formats import load_motion
@@ -54,7 +55,7 @@ def test_joint_map_is_the_spec():
 
 
 def test_orthographic_fit_keeps_the_dancer_inside_the_frame():
-    points, scores, feet = project_motion(_dancer(), ProjectorConfig())
+    points, scores, feet, _ = project_motion(_dancer(), ProjectorConfig())
     both = np.concatenate([points, feet], axis=1).reshape(-1, 2)
     assert (both >= 0).all() and (both[:, 0] < 720).all() and (both[:, 1] < 1280).all()
     assert (scores == 1).all()
@@ -67,7 +68,7 @@ def test_orthographic_fit_keeps_the_dancer_inside_the_frame():
 def test_perspective_equals_curation_keypoints():
     motion = _dancer().resample(16)
     camera = orbit_camera(np.array([0.0, 1.0, 0.0]), 20.0, 5.0, 4.0, 35.0, 96, 160)
-    points, scores, _ = project_motion(
+    points, scores, _, _ = project_motion(
         _dancer(), ProjectorConfig(96, 160, mode="perspective", camera=camera)
     )
     uv, depth = camera.project(
@@ -85,16 +86,16 @@ def test_perspective_equals_curation_keypoints():
 
 def test_resamples_to_the_video_fps():
     motion = _dancer()
-    points, _, _ = project_motion(motion, SMALL)
+    points = project_motion(motion, SMALL).points
     assert motion.fps == 30 and len(points) == round(motion.num_frames * 16 / 30)
     assert len(list(pose_video_frames(motion.slice(0, 30), SMALL))) == 16
 
 
 def test_reference_alignment_maps_frame_zero_onto_the_reference():
     motion = _dancer().slice(0, 15)
-    base, _, _ = project_motion(motion, SMALL)
+    base = project_motion(motion, SMALL).points
     reference = (base[0] * 0.5 + [20.0, 30.0], np.ones(18))
-    aligned, _, _ = project_motion(motion, SMALL, reference)
+    aligned = project_motion(motion, SMALL, reference).points
     np.testing.assert_allclose(aligned[0, 2:14], reference[0][2:14], atol=1e-6)
     with pytest.raises(ValueError, match="joints"):
         project_motion(motion, SMALL, (base[0], np.zeros(18)))
@@ -109,9 +110,30 @@ def test_nan_motion_is_a_clear_error():
             Motion(rotations, motion.root_translation, motion.fps, motion.skeleton),
             SMALL,
         )
-    assert np.isnan(
-        smpl24_joints(motion)[:, 22]
-    ).all()  # SMPL-X has no SMPL hand joint; unused
+    names = motion.skeleton.joint_names  # SMPL-X: its middle-finger knuckles stand in for SMPL's hand joints
+    np.testing.assert_array_equal(smpl24_joints(motion)[:, 22], motion.positions()[:, names.index("left_middle1")])
+
+
+def test_hands_fan_from_the_wrists_inside_the_frame_without_moving_the_body():
+    motion = _dancer()
+    plain = project_motion(motion, ProjectorConfig())
+    pose = project_motion(motion, ProjectorConfig(hands=True))
+    assert plain.hands is None and pose.hands.shape == (len(pose.points), 2, 21, 2)
+    np.testing.assert_array_equal(pose.points, plain.points)  # the fit is the body's and feet's alone
+    np.testing.assert_allclose(pose.hands[:, 0, 0], pose.points[:, 7])  # left hand root = left wrist
+    np.testing.assert_allclose(pose.hands[:, 1, 0], pose.points[:, 4])
+    hands = pose.hands.reshape(-1, 2)
+    assert (hands >= 0).all() and (hands[:, 0] < 720).all() and (hands[:, 1] < 1280).all()
+    joints = smpl24_joints(motion)
+    world = synthetic_hands(joints)
+    forearm = np.linalg.norm(joints[:, 20] - joints[:, 18], axis=-1)
+    reach = np.linalg.norm(world[:, 0, 1:] - world[:, 0, :1], axis=-1).max(axis=1)
+    assert (reach < forearm).all() and (reach > 0.3 * forearm).all()  # a hand, shorter than the forearm
+    tips = pose.hands[:, 0, [4, 8, 12, 16, 20]]
+    assert (np.linalg.norm(tips[:, :, None] - tips[:, None], axis=-1).sum(axis=(1, 2)) > 0).all()  # fingers spread
+    frames = list(pose_video_frames(motion.slice(0, 4), ProjectorConfig(hands=True)))
+    bare = list(pose_video_frames(motion.slice(0, 4), ProjectorConfig()))
+    assert (frames[0] != bare[0]).any()
 
 
 def test_write_pose_video(tmp_path):

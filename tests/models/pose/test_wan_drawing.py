@@ -8,8 +8,8 @@ import pytest
 from models.pose.wan_drawing import (
     OPENPOSE18_COLORS,
     OPENPOSE18_LIMBS,
+    draw_hand,
     draw_wan_pose,
-    wan_pose_frames,
 )
 
 SPEC_LIMBS_1BASED = ((2, 3), (2, 6), (3, 4), (4, 5), (6, 7), (7, 8), (2, 9), (9, 10), (10, 11), (2, 12),
@@ -70,7 +70,17 @@ def test_threshold_hides_joints_and_feet_drawn_ankle_to_toe():
         draw_wan_pose(200, 200, points, np.ones(18), feet[:3])
 
 
-def test_frames_generator():
-    points = np.stack([_pose(), _pose()])
-    frames = list(wan_pose_frames(64, 48, points * 0.2, np.ones((2, 18))))
-    assert len(frames) == 2 and frames[0].shape == (64, 48, 3)
+def test_hands_are_drawn_in_controlnet_colours_only_where_the_wrist_is_seen():
+    points, scores = _pose(), np.ones(18)
+    hand = np.stack([np.linspace(20, 60, 21), np.full(21, 150.0)], axis=1)
+    hand[1:] += np.stack([np.zeros(20), np.repeat(np.arange(5), 4) * 6.0], axis=1)  # five fingers side by side
+    bare = draw_wan_pose(200, 200, points, scores)
+    drawn = draw_wan_pose(200, 200, points, scores, hands=np.stack([hand, hand + [100, 0]]))
+    changed = (drawn != bare).any(axis=2)
+    assert changed[140:180, 15:70].any() and changed[140:180, 115:170].any()
+    assert tuple(drawn[150, 20]) == (0, 0, 255)  # the wrist keypoint disc
+    scores[7] = 0  # left wrist unseen: its hand is not drawn
+    one = draw_wan_pose(200, 200, points, scores, hands=np.stack([hand, hand + [100, 0]]))
+    assert not (one != draw_wan_pose(200, 200, points, scores)).any(axis=2)[140:180, 15:70].any()
+    with pytest.raises(ValueError, match="hand"):
+        draw_hand(bare.copy(), hand[:20])
