@@ -108,3 +108,15 @@ def test_a_file_in_another_layout_is_refused_by_name(tmp_path: Path):
     junk.write_bytes(b"\x00" * 64)
     with pytest.raises(ValueError, match="junk.safetensors: not a readable safetensors file"):
         convert_original_transformer([junk], TINY)
+
+
+def test_convert_cli_writes_a_transformer_folder_and_names_a_missing_shard(tmp_path: Path, capsys):
+    from models.appearance_expert.convert import main
+
+    torch.manual_seed(0)
+    shards = _shards(tmp_path, _original(build_transformer(TINY).state_dict()))
+    out = tmp_path / "wan"
+    assert main(["--wan-original", *map(str, shards), "--preset", "tiny", "--out", str(out)]) == 0
+    assert (out / "transformer" / "config.json").is_file()
+    assert main(["--wan-original", str(tmp_path / "gone.safetensors"), "--out", str(out)]) == 2
+    assert "gone.safetensors: Wan2.2-Animate transformer shard not found" in capsys.readouterr().err
