@@ -1,7 +1,10 @@
 """`python -m benchmark.run --method NAME`: generate dances for the test items, then score them.
 
-With no `--data` it runs on the bundled sample (one real dancer retargeted to SMPL + real CC-BY
-music, in FineDance layout), so a fresh clone produces a results JSON in well under a minute.
+Motion protocols (default `finedance3d@v1`): with no `--data` it runs on the bundled sample (one real
+dancer retargeted to SMPL + real CC-BY music, in FineDance layout), so a fresh clone produces a results
+JSON in well under a minute. Video protocols (`--protocol ma_video@mace`): music -> motion -> dance video
+with an appearance renderer (`--appearance`, default the mannequin) -> keypoints -> scores; see
+benchmark/run_video.py.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from benchmark.inputs.motion_sets import MotionSet, find_music, load_motion_set
 from benchmark.methods import Method, TestItem, available_methods, create_method
 from benchmark.pipelines.motion3d import BeatSource, score_motion3d
 from benchmark.protocols.registry import PROTOCOLS, get_protocol
+from benchmark.run_video import add_video_arguments, output_paths, produce_video, reject_video_options
 from manifests.sample import SAMPLE_ROOT
 
 log = logging.getLogger("benchmark.run")
@@ -58,25 +62,53 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--method", required=True, help=f"one of: {', '.join(available_methods())}")
     parser.add_argument("--protocol", default="finedance3d@v1", choices=sorted(PROTOCOLS))
-    parser.add_argument("--data", type=Path, help="FineDance-layout folder (default: bundled sample)")
+    parser.add_argument("--data", type=Path, help="motion protocols: FineDance-layout folder (default: bundled sample); "
+                        "video protocols: MA-Data test root (default: the bundled stand-in test set)")
     parser.add_argument("--gt-reference", type=Path, help="set anchoring normalisation and FID")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", type=Path,
                         help="checkpoint for methods that load one (mace_dance, edge); default: their demo checkpoint")
     parser.add_argument("--bootstrap", type=int, default=1000)
-    parser.add_argument("--out", type=Path, help="results JSON (default: outputs/<method>_<protocol>.json)")
+    parser.add_argument("--out", type=Path, help="results JSON (default: outputs/<method>_<protocol>.json; video "
+                        "protocols: outputs/<method>_<appearance>_<protocol>.json)")
     parser.add_argument("-v", "--verbose", action="store_true")
+    add_video_arguments(parser)
     return parser
+
+
+def default_out(args: argparse.Namespace, video: bool) -> Path:
+    """outputs/<method>[_<appearance>]_<protocol>.json"""
+    parts = [args.method, *([args.appearance or "mannequin"] if video else []), args.protocol.replace("@", "_at_")]
+    return Path("outputs") / f"{'_'.join(parts)}.json"
+
+
+def run_video(args: argparse.Namespace) -> int:
+    """The video path: generate, score, report; prints where the videos and the report are."""
+    from benchmark.reports.ma_video import write_report
+
+    out = args.out or default_out(args, video=True)
+    videos, report = output_paths(out)
+    code = run_scoring(lambda: produce_video(args, get_protocol(args.protocol), out), out,
+                       lambda results: write_report(results, report))  # fmt: skip
+    if code == 0:
+        print(f"videos: {videos}/\nreport: {report / 'report.html'}")
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
+    if get_protocol(args.protocol).kind == "ma_video":
+        return run_video(args)
     data = args.data or SAMPLE_ROOT
-    out = args.out or Path("outputs") / f"{args.method}_{args.protocol.replace('@', '_at_')}.json"
+    out = args.out or default_out(args, video=False)
 
     def produce() -> dict:
         protocol = get_protocol(args.protocol)
+        if protocol.kind != "motion3d":
+            raise ValueError(f"benchmark.run generates for motion3d and ma_video protocols, not {protocol.kind} "
+                             f"({protocol.id}); score existing outputs with python -m benchmark.evaluate")
+        reject_video_options(args, protocol.id)
         method = create_method(args.method, **({"checkpoint": str(args.checkpoint)} if args.checkpoint else {}))
         items, gt = load_items(data)
         pred, seconds = generate(method, items, args.seed)

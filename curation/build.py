@@ -32,7 +32,6 @@ from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 
-from curation.camera_sampling import CameraRanges
 from curation.clip_render import ClipSettings, ClipTask, render_clip
 from curation.executors import EXECUTORS, Executor, Outcome, make_executor
 from curation.finedance_source import (
@@ -47,6 +46,7 @@ from curation.preview import write_contact_sheet
 from curation.stages import Stage, pending, run_stage
 from curation.windows import Window
 from manifests.finedance import SPLIT_SCHEMES
+from models.body.camera_sampling import CameraRanges
 from models.body.mesh import MANNEQUIN_LODS
 from models.body.render import FLOORS, SceneStyle
 from models.files import atomic_write

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 
-from curation.camera_sampling import CameraRanges, sample_camera
 from curation.finedance_source import SourceItem, SourcePlan
 from curation.windows import Window
+from models.body.camera_sampling import CameraRanges, sample_camera
 from models.body.formats import read_finedance
 from models.body.formats_io import load_npy, save_npy
 from models.body.keypoints import coco17_world, draw_openpose, openpose18_from_coco17

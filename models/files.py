@@ -10,7 +10,7 @@ import hashlib
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
@@ -81,6 +81,18 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         os.replace(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def list_files(folder: str | Path, suffixes: Sequence[str], what: str) -> list[Path]:
+    """The files directly in `folder` whose suffix is in `suffixes`, sorted by name; FileNotFoundError for a
+    missing folder, ValueError for one without such files (both name the folder and what was looked for)."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{what} folder {folder} does not exist")
+    found = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
+    if not found:
+        raise ValueError(f"{what} folder {folder} holds no {what}s ({', '.join(suffixes)})")
+    return found
 
 
 def sha256_file(path: str | os.PathLike, chunk: int = 1 << 20) -> str:

@@ -18,6 +18,7 @@ from tqdm import tqdm
 from benchmark.metrics.appearance import AppearanceMetric, aggregate_scores, build_metric
 from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
 from benchmark.results import environment, metric_entry, now_iso
+from models.files import list_files
 from models.video.frames import FRAME_LIMITS
 from models.video.io import probe_video, read_frames
 
@@ -27,13 +28,7 @@ VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi")
 
 def list_videos(folder: Path, suffixes: Sequence[str] = VIDEO_SUFFIXES) -> list[Path]:
     """The videos directly in `folder`, sorted by name; errors for a missing or video-less folder."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"video folder {folder} does not exist")
-    videos = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in suffixes)
-    if not videos:
-        raise ValueError(f"video folder {folder} holds no videos ({', '.join(suffixes)})")
-    return videos
+    return list_files(folder, suffixes, "video")
 
 
 def load_metrics(

@@ -19,7 +19,7 @@ from benchmark.metrics.appearance import AppearanceMetric
 from benchmark.pipelines.appearance import load_metrics, score_videos
 from benchmark.pipelines.motion2d import score_motion2d
 from benchmark.protocols.ma_video import MaVideoProtocol
-from benchmark.results import validate
+from benchmark.results import metric_entry, validate
 from models.files import sha256_file
 
 log = logging.getLogger("benchmark.pipelines.ma_video")
@@ -40,10 +40,29 @@ def appearance_metrics(
     return load_metrics([dim for _, dim in protocol.appearance], weights, device, random_init)
 
 
-def percent_entries(protocol: MaVideoProtocol, entries: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """VBench entries (0..1, keyed by dimension) as reported metrics: short names, value and CI x scale."""
+def available_appearance_metrics(
+    protocol: MaVideoProtocol, weights: dict[str, Path] | None = None, device: str = "cpu", random_init: bool = False
+) -> tuple[list[AppearanceMetric], dict[str, str]]:
+    """The dimensions whose backbone weights are found, and {dimension: why not} for the others."""
+    metrics, missing = [], {}
+    for _, dim in protocol.appearance:
+        try:
+            metrics += load_metrics([dim], {dim: weights[dim]} if weights and dim in weights else None, device, random_init)
+        except FileNotFoundError as error:
+            missing[dim] = str(error)
+    return metrics, missing
+
+
+def percent_entries(
+    protocol: MaVideoProtocol, entries: dict[str, dict[str, Any]], missing: dict[str, str] | None = None
+) -> dict[str, dict[str, Any]]:
+    """VBench entries (0..1, keyed by dimension) as reported metrics: short names, value and CI x scale;
+    dimensions in `missing` become "not computed: <reason>" entries."""
     scale, out = protocol.appearance_scale, {}
     for name, dim in protocol.appearance:
+        if dim in (missing or {}):
+            out[name] = metric_entry(None, None, 0, "higher", f"not computed: {missing[dim]}")  # type: ignore[index]
+            continue
         entry = dict(entries[dim])
         if entry["value"] is not None:
             entry["value"] *= scale
@@ -54,8 +73,8 @@ def percent_entries(protocol: MaVideoProtocol, entries: dict[str, dict[str, Any]
 
 
 def _per_clip(protocol: MaVideoProtocol, rows: list[dict[str, Any]]) -> dict[str, dict[str, float]]:
-    return {Path(r["video"]).stem: {name: r[dim] * protocol.appearance_scale for name, dim in protocol.appearance}
-            for r in rows}
+    return {Path(r["video"]).stem: {name: r[dim] * protocol.appearance_scale for name, dim in protocol.appearance
+                                    if dim in r} for r in rows}  # fmt: skip
 
 
 def score_ma_video(
@@ -72,8 +91,11 @@ def score_ma_video(
     random_init: bool = False,
     label: str | None = None,
     manifest: Path | None = None,
+    missing: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Table-1 results dict (schema-valid): ma2d@mace motion on keypoints, VBench x100 on generated and GT videos."""
+    """Table-1 results dict (schema-valid): ma2d@mace motion on keypoints, VBench x100 on generated and GT videos.
+
+    `missing` ({VBench dimension: reason}) lists dimensions without weights: reported as not computed."""
     data = load_pairs(protocol.motion, gt_dir, pred_dir, music_dir, pose, cache_dir)
     motion = score_motion2d(protocol.motion, data, method, n_boot, seed)
     gt_files, pred_files = list_inputs(gt_dir, "GT").files, list_inputs(pred_dir, "pred").files
@@ -91,15 +113,15 @@ def score_ma_video(
          "frames": row["frames"], "video": str(pred_files[item["id"]]), "gt_video": str(gt_files[item["id"]])}
         for item, row in zip(motion["per_item"], pred_rows)
     ]
-    scored = {**percent_entries(protocol, pred_entries), **motion["metrics"]}
+    scored = {**percent_entries(protocol, pred_entries, missing), **motion["metrics"]}
     results = {
         **motion,
         "protocol": {**motion["protocol"], "id": protocol.id, "version": protocol.version,
                      "data_manifest_sha256": sha256_file(manifest) if manifest else motion["protocol"]["data_manifest_sha256"]},
         "metrics": {m.name: scored[m.name] for m in protocol.metrics},  # in table order
-        "reference": {**percent_entries(protocol, gt_entries), **motion["reference"]},
+        "reference": {**percent_entries(protocol, gt_entries, missing), **motion["reference"]},
         "per_item": per_item,
-        "warnings": labels + motion["warnings"],
+        "warnings": labels + motion["warnings"] + [f"{dim} not computed: {why}" for dim, why in (missing or {}).items()],
     }
     if labels:
         results["label"] = "; ".join(labels)

@@ -7,6 +7,7 @@ Reads only the results dict (per_item rows carry each clip's video paths); thumb
 from __future__ import annotations
 
 import html
+import os
 from pathlib import Path
 from typing import Any
 
@@ -72,25 +73,33 @@ def render_markdown(results: dict[str, Any], thumbnails: dict[str, list[str]]) -
     return "\n".join(lines) + "\n"
 
 
-def render_html(results: dict[str, Any], thumbnails: dict[str, list[str]]) -> str:
-    """The report as one static HTML page (no scripts), the same content as the Markdown."""
+def _video_cell(item: dict[str, Any], folder: Path | None) -> str:
+    """A playable <video> of the clip (path relative to the report folder), or nothing without a folder."""
+    if folder is None or not item.get("video"):
+        return ""
+    src = html.escape(Path(os.path.relpath(Path(item["video"]).resolve(), Path(folder).resolve())).as_posix())
+    return f'<video src="{src}" controls preload="metadata" height="240"></video>'
+
+
+def render_html(results: dict[str, Any], thumbnails: dict[str, list[str]], folder: Path | None = None) -> str:
+    """The report as one static HTML page (no scripts), the same content as the Markdown plus playable videos."""
     esc = html.escape
     summary = "".join(f"<tr>{''.join(f'<td>{esc(c)}</td>' for c in row)}</tr>" for row in _summary(results))
     clips = []
     for item in results["per_item"]:
         cells = "".join(f"<td>{esc(_cell(item.get(c)))}</td>" for c in CLIP_COLUMNS)
         images = "".join(f'<img src="{esc(name)}" alt="{esc(item["id"])}" height="90">' for name in thumbnails[item["id"]])
-        clips.append(f"<tr><td>{esc(item['id'])}</td>{cells}<td>{images}</td></tr>")
+        clips.append(f"<tr><td>{esc(item['id'])}</td>{cells}<td>{images}</td><td>{_video_cell(item, folder)}</td></tr>")
     warnings = "".join(f"<p><strong>{esc(w)}</strong></p>" for w in results.get("warnings", []))
     head = "".join(f"<th>{esc(c)}</th>" for c in CLIP_COLUMNS)
     return (
         "<!doctype html><html><head><meta charset=\"utf-8\">"
-        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self'; style-src 'unsafe-inline'\">"
+        "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'\">"
         f"<title>{esc(results['protocol']['id'])}</title><style>td,th{{padding:2px 6px;border:1px solid #ccc}}"
         "table{border-collapse:collapse}</style></head><body>"
         f"<h1>{esc(results['protocol']['id'])}: {esc(results['method']['name'])}</h1>{warnings}"
         f"<table><tr><th>metric</th><th>value</th><th>95% CI</th><th>GT reference</th></tr>{summary}</table>"
-        f"<h2>Clips</h2><table><tr><th>clip</th>{head}<th>frames</th></tr>{''.join(clips)}</table></body></html>\n"
+        f"<h2>Clips</h2><table><tr><th>clip</th>{head}<th>frames</th><th>video</th></tr>{''.join(clips)}</table></body></html>\n"
     )
 
 
@@ -101,5 +110,5 @@ def write_report(results: dict[str, Any], folder: Path) -> tuple[Path, Path]:
                   for item in results["per_item"]}
     markdown, page = folder / "report.md", folder / "report.html"
     write_atomic(markdown, render_markdown(results, thumbnails))
-    write_atomic(page, render_html(results, thumbnails))
+    write_atomic(page, render_html(results, thumbnails, folder))
     return markdown, page

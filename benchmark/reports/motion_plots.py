@@ -57,7 +57,7 @@ def plot_metric_bars(results: dict[str, Any], out: Path) -> Path | None:
             bars.append(("GT", reference[name], "tab:gray"))
         for k, (label, entry, color) in enumerate(bars):
             value, ci = entry["value"], entry.get("ci95")
-            err = [[value - ci[0]], [ci[1] - value]] if ci else None
+            err = [[max(0.0, value - ci[0])], [max(0.0, ci[1] - value)]] if ci else None  # round-off: a ulp outside
             ax.bar(k, value, color=color, yerr=err, capsize=4)
         ax.set_xticks(range(len(bars)), [b[0] for b in bars])
         ax.set_title(name, fontsize=9)

@@ -31,13 +31,13 @@ from models.appearance_expert.relay import RelayRenderer, SegmentRecord
 from models.body.keypoints import openpose18_from_coco17
 from models.body.motion import Motion
 from models.video.encode import cut_audio, encode_video
+from models.video.images import read_image
 
 log = logging.getLogger(__name__)
 
 TINY_LABEL = "tiny random Wan-Animate: tests only, its videos are noise"
 WAN_LABEL = "Wan2.2-Animate-14B base model (no MACE-Dance adapter or LoRA)"
 MACE_LABEL = "MACE-Dance Appearance Expert (Wan2.2-Animate-14B + body adapter + LoRA x{weight:g})"
-MIN_IMAGE_SIDE = 16
 
 
 @dataclass(frozen=True)
@@ -50,21 +50,6 @@ class RenderedVideo:
     fps: float
     segments: int
     seconds: float
-
-
-def read_image(path: str | Path) -> np.ndarray:
-    """A reference image as (H,W,3) uint8 RGB; ValueError naming the file when it is not a readable image."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: reference image not found")
-    try:
-        with PIL.Image.open(path) as image:
-            array = np.asarray(image.convert("RGB"))
-    except (OSError, PIL.UnidentifiedImageError, ValueError) as error:
-        raise ValueError(f"{path}: not a readable image ({error.__class__.__name__})") from error
-    if min(array.shape[:2]) < MIN_IMAGE_SIDE:
-        raise ValueError(f"{path}: image is {array.shape[1]}x{array.shape[0]}, need at least {MIN_IMAGE_SIDE} px a side")
-    return array
 
 
 class AppearanceExpert:

@@ -11,7 +11,8 @@ import pytest
 
 from manifests.sample import SAMPLE_ROOT
 from models.appearance_expert.face import face_box, face_frames, reference_face, reference_pose
-from models.appearance_expert.generate import AppearanceExpert, main, read_image
+from models.appearance_expert.generate import AppearanceExpert, main
+from models.video.images import read_image
 from models.video.io import probe_video, read_frames_at
 
 STANDIN_FOOTAGE = Path(__file__).parents[3] / "manifests/data/ma_video_standin/source.mp4"

@@ -4,6 +4,8 @@ Azimuth is measured from the clip's mean facing direction (0 = in front of the d
 upwards, distance from the centre of the body's bounding box over the clip, focal as a 35 mm-
 equivalent length. Each value is drawn uniformly from its range; if the posed mesh would leave
 the frame (with a margin), the distance grows by 10% steps and the distance actually used is stored.
+Shared by the curation's clip renders and the benchmark's mannequin renderer (a fixed camera is a
+range with low == high, widened the same way until the whole dance fits).
 """
 
 from __future__ import annotations
