@@ -50,6 +50,8 @@ def cmd_submit(args: argparse.Namespace) -> int:
         checkpoint_free=args.checkpoint_free,
     )
     print(f"accepted: entry {doc['id']} under {doc['results']['protocol']['id']} -> {args.entries / (doc['id'] + '.json')}")
+    if doc["report"]:
+        print(f"report: {len(doc['report'])} picture(s) -> {args.entries.parent / 'reports' / doc['id']}")
     return 0
 
 
@@ -59,9 +61,11 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    boards = board_entries(_store(args))
-    write_atomic(args.out / "README.md", render_markdown(boards))
-    write_atomic(args.out / "index.html", render_html(boards))
+    store = _store(args)
+    boards = board_entries(store)
+    reports_base = Path(os.path.relpath(store.reports_dir.resolve(), args.out.resolve())).as_posix()
+    write_atomic(args.out / "README.md", render_markdown(boards, reports_base))
+    write_atomic(args.out / "index.html", render_html(boards, reports_base))
     print(f"wrote {args.out / 'README.md'} and {args.out / 'index.html'} ({len(boards)} protocols)")
     return 0
 

@@ -47,6 +47,7 @@ class Entry:
     source: str | None = None
     notes: tuple[str, ...] = ()
     submitted_at: str | None = None
+    report: tuple[str, ...] = ()  # picture names in the store's reports/<id>/ folder (leaderboard.reports)
 
 
 def duplicate_key(results: dict) -> tuple[str, str, str]:
@@ -76,6 +77,7 @@ def make_submission(
     paper_url: str | None = None,
     checkpoint_free: bool = False,
     submitted_at: str | None = None,
+    report: list[str] | None = None,
 ) -> dict[str, Any]:
     """The document stored for an accepted results JSON (one committed file, one database row)."""
     return {
@@ -88,6 +90,7 @@ def make_submission(
         "submitted_at": submitted_at
         or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "results": results,
+        "report": list(report or []),
     }
 
 
@@ -118,4 +121,5 @@ def entry_from_submission(doc: dict) -> Entry:
         source="submitted results",
         notes=tuple(notes),
         submitted_at=doc.get("submitted_at"),
+        report=tuple(doc.get("report") or ()),
     )

@@ -25,6 +25,7 @@ from leaderboard.formatting import (
     status_text,
 )
 from leaderboard.ranking import RankedRow, rank
+from leaderboard.reports import report_link
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -51,15 +52,18 @@ def _method_cell(entry: Entry) -> str:
     return f'<td data-value="{escape(entry.name.lower())}">{escape(entry.name)}{note_html}</td>'
 
 
-def _links_cell(entry: Entry) -> str:
+def _links_cell(entry: Entry, reports_base: str | None = None) -> str:
     links = [(label, safe_url(url)) for label, url in (("paper", entry.paper_url), ("code", entry.code_url))]
     anchors = [
         f'<a href="{escape(url)}" rel="noopener noreferrer nofollow">{label}</a>' for label, url in links if url
     ]
+    report = report_link(reports_base, entry.id, entry.report)
+    if report:
+        anchors.append(f'<a href="{escape(report)}">report</a>')
     return f"<td>{' '.join(anchors)}</td>"
 
 
-def _row(row: RankedRow, board: Board, order: int) -> str:
+def _row(row: RankedRow, board: Board, order: int, reports_base: str | None = None) -> str:
     entry = row.entry
     badge_class = "reported" if entry.status == "reported" else "reproduced"
     cells = (
@@ -67,7 +71,7 @@ def _row(row: RankedRow, board: Board, order: int) -> str:
          _method_cell(entry)]
         + [_number_cell(m.value, m.ci95) for m in (metric_of(entry, s.name) for s in board.metrics)]
         + [_number_cell(entry.extras.get(c)) for c in board.extra_columns]
-        + [f'<td><span class="badge {badge_class}">{escape(status_text(entry))}</span></td>', _links_cell(entry)]
+        + [f'<td><span class="badge {badge_class}">{escape(status_text(entry))}</span></td>', _links_cell(entry, reports_base)]
     )
     return f'<tr data-order="{order}" data-entry="{escape(entry.id)}">' + "".join(cells) + "</tr>"
 
@@ -84,10 +88,10 @@ def _header(board: Board) -> str:
     return "<thead><tr>" + "".join(cells) + "</tr></thead>"
 
 
-def _panel(index: int, board: Board, entries: list[Entry]) -> str:
+def _panel(index: int, board: Board, entries: list[Entry], reports_base: str | None = None) -> str:
     rows = rank(entries, board)
-    references = "".join(_row(r, board, i) for i, r in enumerate(rows) if r.position is None)
-    ranked = "".join(_row(r, board, i) for i, r in enumerate(rows) if r.position is not None)
+    references = "".join(_row(r, board, i, reports_base) for i, r in enumerate(rows) if r.position is None)
+    ranked = "".join(_row(r, board, i, reports_base) for i, r in enumerate(rows) if r.position is not None)
     notes = [f"<h2>{escape(board.id)}: {escape(board.title)}</h2>"]
     if board.pending:
         notes.append('<p class="pending">Protocol implementation pending: reported numbers only.</p>')
@@ -103,8 +107,8 @@ def _panel(index: int, board: Board, entries: list[Entry]) -> str:
     )
 
 
-def render_html(boards: list[tuple[Board, list[Entry]]]) -> str:
-    """The whole page as one string (inline CSS and JS, no external resources)."""
+def render_html(boards: list[tuple[Board, list[Entry]]], reports_base: str | None = None) -> str:
+    """The whole page as one string (inline CSS and JS, no external resources); reports linked from `reports_base`."""
     style = (TEMPLATES / "leaderboard.css").read_text()
     script = (TEMPLATES / "leaderboard.js").read_text()
     csp = (
@@ -116,6 +120,6 @@ def render_html(boards: list[tuple[Board, list[Entry]]]) -> str:
         f"{escape(board.id)}{' (pending)' if board.pending else ''}</button>"
         for i, (board, _) in enumerate(boards)
     )
-    panels = "\n".join(_panel(i, board, entries) for i, (board, entries) in enumerate(boards))
+    panels = "\n".join(_panel(i, board, entries, reports_base) for i, (board, entries) in enumerate(boards))
     page = Template((TEMPLATES / "leaderboard.html").read_text())
     return page.substitute(csp=escape(csp), style=style, script=script, tabs=tabs, panels=panels)

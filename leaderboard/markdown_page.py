@@ -15,6 +15,7 @@ from leaderboard.formatting import (
     status_text,
 )
 from leaderboard.ranking import RankedRow, rank
+from leaderboard.reports import report_link
 
 INTRO = """\
 # Leaderboard
@@ -29,8 +30,9 @@ scored by this suite. Rules and submission: `docs/leaderboard.md`.
 """
 
 
-def _links(entry: Entry) -> str:
+def _links(entry: Entry, reports_base: str | None = None) -> str:
     links = [(label, safe_url(url)) for label, url in (("paper", entry.paper_url), ("code", entry.code_url))]
+    links.append(("report", report_link(reports_base, entry.id, entry.report)))
     return " · ".join(f"[{label}](<{url}>)" for label, url in links if url)
 
 
@@ -42,19 +44,19 @@ def _method(entry: Entry) -> str:
     return "<br>".join(parts)
 
 
-def _row(row: RankedRow, board: Board) -> str:
+def _row(row: RankedRow, board: Board, reports_base: str | None = None) -> str:
     metrics = [metric_of(row.entry, spec.name) for spec in board.metrics]
     cells = (
         [position_text(row), _method(row.entry)]
         + [format_metric(m) for m in metrics]
         + [format_value(row.entry.extras.get(c)) for c in board.extra_columns]
-        + [status_text(row.entry), _links(row.entry)]
+        + [status_text(row.entry), _links(row.entry, reports_base)]
     )
     return "| " + " | ".join(cells) + " |"
 
 
-def board_markdown(board: Board, entries: list[Entry]) -> str:
-    """One protocol's section: heading, notes and the ranked table."""
+def board_markdown(board: Board, entries: list[Entry], reports_base: str | None = None) -> str:
+    """One protocol's section: heading, notes and the ranked table (reports linked from `reports_base`)."""
     header = ["#", "method", *map(metric_header, board.metrics), *board.extra_columns, "status", "links"]
     lines = [f"## `{board.id}`: {markdown_text(board.title)}", ""]
     if board.pending:
@@ -62,10 +64,10 @@ def board_markdown(board: Board, entries: list[Entry]) -> str:
     if board.doc:
         lines += [f"Protocol definition: `{board.doc}`.", ""]
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += [_row(row, board) for row in rank(entries, board)]
+    lines += [_row(row, board, reports_base) for row in rank(entries, board)]
     return "\n".join(lines)
 
 
-def render_markdown(boards: list[tuple[Board, list[Entry]]]) -> str:
-    """The whole Markdown page."""
-    return "\n\n".join([INTRO.rstrip()] + [board_markdown(b, es) for b, es in boards]) + "\n"
+def render_markdown(boards: list[tuple[Board, list[Entry]]], reports_base: str | None = None) -> str:
+    """The whole Markdown page; `reports_base` is the store's reports folder relative to the page."""
+    return "\n\n".join([INTRO.rstrip()] + [board_markdown(b, es, reports_base) for b, es in boards]) + "\n"

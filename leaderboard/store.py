@@ -60,6 +60,7 @@ class Store:
     def __init__(self, url: str | None = None, entries_dir: str | os.PathLike | None = None):
         self.url = url or DEFAULT_URL
         self.entries_dir = Path(entries_dir) if entries_dir is not None else DEFAULT_ENTRIES_DIR
+        self.reports_dir = self.entries_dir.parent / "reports"  # <entry id>/ picture folders (leaderboard.reports)
         parsed = make_url(self.url)
         connect_args = {}
         if parsed.get_backend_name() == "sqlite":

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from leaderboard.entry import duplicate_key, entry_id, make_submission
+from leaderboard.reports import report_dir_of, safe_report_name, store_report
 from leaderboard.store import DuplicateEntry, Store
 from leaderboard.validation import (
     SubmissionRejected,
@@ -38,16 +39,20 @@ def submit_results(
     code_url: str | None = None,
     paper_url: str | None = None,
     checkpoint_free: bool = False,
+    report: Path | None = None,
 ) -> dict:
-    """Validate and store results; returns the stored document or raises `SubmissionRejected`."""
+    """Validate and store results (and the pictures of their `report` folder, when given); returns the stored
+    document or raises `SubmissionRejected`."""
     problems = submission_problems(
         results, name=name, code_url=code_url, paper_url=paper_url, checkpoint_free=checkpoint_free
     )
     problems += _duplicate_reason(store, results)
     if problems:
         raise SubmissionRejected(source, problems)
+    pictures = store_report(report, store.reports_dir, entry_id(duplicate_key(results))) if report else []
     doc = make_submission(
-        results, name=name, code_url=code_url, paper_url=paper_url, checkpoint_free=checkpoint_free
+        results, name=name, code_url=code_url, paper_url=paper_url, checkpoint_free=checkpoint_free,
+        report=pictures,
     )
     try:
         store.add(doc)
@@ -58,8 +63,8 @@ def submit_results(
 
 
 def submit_file(path: str | os.PathLike, store: Store, **options) -> dict:
-    """`submit_results` on a results JSON file (options as for `submit_results`)."""
-    return submit_results(load_results_file(path), store, source=str(path), **options)
+    """`submit_results` on a results JSON file, with the report folder written beside it when there is one."""
+    return submit_results(load_results_file(path), store, source=str(path), report=report_dir_of(path), **options)
 
 
 def _document_problems(path: Path, doc: dict) -> list[str]:
@@ -70,6 +75,9 @@ def _document_problems(path: Path, doc: dict) -> list[str]:
     problems += [p for f in ("code_url", "paper_url") if doc.get(f) for p in url_problems(f, doc[f])]
     if not isinstance(doc.get("submitted_at"), str):
         problems.append("submitted_at is missing")
+    report = doc.get("report", [])
+    if not isinstance(report, list) or not all(safe_report_name(n) for n in report):
+        problems.append("report must be a list of plain .png file names")
     try:
         expected = entry_id(duplicate_key(doc["results"]))
     except (KeyError, TypeError):  # malformed results: the schema reasons already say why

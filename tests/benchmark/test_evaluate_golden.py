@@ -80,14 +80,15 @@ def test_finedance3d_lodge_reproduces_reference(tmp_path: Path) -> None:
     q = {k: v["real"] for k, v in golden["metrics_finedance.quantized_metrics"].items()}
     m, gt = results["metrics"], results["reference"]
     # Kinetic aggregates here are ill-conditioned: one GT kinetic dim has relative std 1.6e-5, so 1e-5 feature
-    # noise moves it by ~3%. Our SMPL-X FK differs from LODGE's by one float32 ulp (vKE of still
-    # joints within 2e-5), giving 2.7e-4; from the golden per-sequence features the aggregate is
-    # exact to 1e-7 (tests/test_motion_aggregates.py).
-    assert m["fid_k"]["value"] == pytest.approx(q["fid_k"], rel=5e-4)
+    # noise moves it by ~3%. The compat protocol replays LODGE's float32 FK op for op (models/body/lodge_fk.py),
+    # which took FID_k from 2.7e-4 (float64 FK) to 8e-5 off; the rest is CPU-kernel dependent float32 rounding
+    # (ATen's AVX2 and scalar kernels already differ in the 6D normalisation), see docs/protocols/finedance3d_at_lodge.md.
+    # From the golden per-sequence features the aggregate is exact to 1e-7 (tests/benchmark/metrics/motion/test_aggregates.py).
+    assert m["fid_k"]["value"] == pytest.approx(q["fid_k"], rel=1.5e-4)
     assert m["fid_g"]["value"] == pytest.approx(q["fid_m"], rel=REL)
-    assert m["div_k"]["value"] == pytest.approx(q["div_k"], rel=5e-4)
+    assert m["div_k"]["value"] == pytest.approx(q["div_k"], rel=2e-5)
     assert m["div_g"]["value"] == pytest.approx(q["div_m"], rel=REL)
-    assert gt["div_k"]["value"] == pytest.approx(q["div_k_gt"], rel=5e-4)
+    assert gt["div_k"]["value"] == pytest.approx(q["div_k_gt"], rel=REL)
     assert gt["div_g"]["value"] == pytest.approx(q["div_m_gt"], rel=REL)
     # LODGE's README numbers: FSR pred 0.8445010 (GT 0.7880403), BAS pred 0.2265805 (GT 0.3156159)
     assert m["fsr"]["value"] == pytest.approx(0.8445010, rel=1e-6)

