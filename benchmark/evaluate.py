@@ -4,6 +4,11 @@ The protocol's `kind` picks the scorer (`SCORERS`, one per `benchmark/pipelines/
 sets, 2D keypoints from videos, generated vs ground-truth videos (animation), or the full video
 protocol (ma_video: VBench appearance + 2D motion, with an optional report).
 Prints a table with 95% bootstrap CIs and writes results JSON (schema in benchmark/schemas/).
+
+Exit codes: 0 when the results were written, also when some metric could not be computed (3D: its entry
+is "not computed: <reason>" with a null value and a warning in the table and JSON; the others are kept);
+1 for bad input (a one-line error naming the file; nothing written) or when no metric could be computed;
+2 for bad command-line usage.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from benchmark.cli import parse_weights, run_scoring
+from benchmark.inputs.baseline_outputs import PRED_FORMATS, load_output_set
+from benchmark.inputs.beat_cache import DEFAULT_BEAT_CACHE
 from benchmark.inputs.keypoint_cache import PoseSource, pose_source
 from benchmark.inputs.keypoint_sets import list_inputs, load_pairs
 from benchmark.inputs.motion_sets import load_motion_set
@@ -26,6 +33,7 @@ from benchmark.pipelines.motion2d import score_motion2d
 from benchmark.pipelines.motion3d import BeatSource, score_motion3d
 from benchmark.protocols.registry import PROTOCOLS, ProtocolBase, get_protocol
 from benchmark.reports.ma_video import write_report
+from models.body.skeleton_map import shipped_map_names, skeleton_map
 from models.pose import ESTIMATORS, load_pose_estimator
 
 log = logging.getLogger("benchmark.evaluate")
@@ -42,10 +50,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--protocol", required=True, choices=sorted(PROTOCOLS), help="protocol id")
     parser.add_argument("--gt", type=Path,
                         help="3D: stacked joint positions .npy (N,T,J,3) or a folder of <id>.npy "
-                        "(FineDance 315/319/139, EDGE 151) / <id>.pkl (AIST++) / <id>.bvh; "
+                        "(FineDance 315/319/139, EDGE 151) / <id>.pkl (AIST++) / <id>.bvh (any rig) / <id>.npz|.csv "
+                        "(named joint positions, any rig: see --skeleton-map); "
                         "2D (ma2d@*): a folder of videos or of easy_ViTPose keypoint <stem>.json; "
                         "videos (animation@*, ma_video@*): a folder of <clip id>.mp4")
     parser.add_argument("--pred", type=Path, help="predictions, same forms as --gt")
+    parser.add_argument("--pred-format", choices=PRED_FORMATS,
+                        help="3D: --pred is a folder of a baseline's released output files: edge (.pkl), bailando "
+                        "(.pkl / .pkl.npy positions), lodge (FineDance .npy), fact (mint (T,225) .npy), aist "
+                        "(AIST++ .pkl), or auto (detected, with a message); see docs/baseline_outputs.md")
     parser.add_argument("--gt-reference", type=Path,
                         help="3D: set whose statistics normalise features and anchor FID "
                         "(papers: the whole dataset); default: --gt")
@@ -55,7 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
                        "the GT videos' own audio); beats by the protocol's pipeline")
     beats.add_argument("--gt-beats", type=Path, help="3D: music beats of GT sequences: one-hot (N,T) .npy")
     parser.add_argument("--pred-beats", type=Path, help="3D: music beats of pred sequences: one-hot (N,T) .npy")
+    parser.add_argument("--beat-cache", type=Path,
+                        help=f"3D: folder caching music beats by audio content and pipeline (default {DEFAULT_BEAT_CACHE})")
     parser.add_argument("--fps", type=float, help="3D: frame rate of stacked positions (folders carry theirs)")
+    parser.add_argument("--skeleton-map", metavar="NAME|FILE.yaml",
+                        help="3D: joint map of .bvh / named-positions .npz/.csv files on another rig onto SMPL-24: "
+                        f"a shipped map ({', '.join(shipped_map_names())}) or a YAML file "
+                        "(format: models/body/skeleton_map.py); default: the shipped map the joint names fit")
     pose = parser.add_argument_group("2D keypoints from videos (ma2d@*, ma_video@*)")
     pose.add_argument("--pose-estimator", choices=ESTIMATORS,
                       help="pose model (default: the protocol's; ma2d@mace: vitpose, as published)")
@@ -100,20 +119,22 @@ def _reject(args: argparse.Namespace, protocol: ProtocolBase, options: tuple[str
 
 _VIDEO_OPTIONS = ("i3d", "lpips_backbone", "skip")
 _POSE_OPTIONS = ("pose_estimator", "vitpose_checkpoint", "vitpose_detector")
-_MOTION3D_OPTIONS = ("gt_reference", "gt_beats", "pred_beats", "fps")
+_MOTION3D_OPTIONS = ("gt_reference", "gt_beats", "pred_beats", "fps", "skeleton_map", "pred_format", "beat_cache")
 _MA_VIDEO_OPTIONS = ("ma_data", "standin", "weights", "random_init", "device", "report")
 
 
 def _score_motion3d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
     _reject(args, protocol, (*_POSE_OPTIONS, *_VIDEO_OPTIONS, *_MA_VIDEO_OPTIONS))
     _require_pair(args, protocol)
-    gt = load_motion_set(args.gt, args.fps, "GT")
-    pred = load_motion_set(args.pred, args.fps, "pred")
-    reference = load_motion_set(args.gt_reference, args.fps, "GT reference") if args.gt_reference else None
-    return score_motion3d(
-        protocol, gt, pred, reference, BeatSource.from_args(args.music, args.gt_beats, args.pred_beats),
-        method=_method(args), n_boot=args.bootstrap, seed=args.seed,
-    )
+    mapping = skeleton_map(args.skeleton_map) if args.skeleton_map else None
+    gt = load_motion_set(args.gt, args.fps, "GT", mapping)
+    if args.pred_format is not None:
+        pred = load_output_set(args.pred, args.pred_format, "pred")
+    else:
+        pred = load_motion_set(args.pred, args.fps, "pred", mapping)
+    reference = load_motion_set(args.gt_reference, args.fps, "GT reference", mapping) if args.gt_reference else None
+    beats = BeatSource.from_args(args.music, args.gt_beats, args.pred_beats, args.beat_cache or DEFAULT_BEAT_CACHE)
+    return score_motion3d(protocol, gt, pred, reference, beats, method=_method(args), n_boot=args.bootstrap, seed=args.seed)
 
 
 def _pose_source(name: str, args: argparse.Namespace) -> PoseSource:

@@ -7,7 +7,8 @@ turned into the joint positions a protocol's features need (SMPL-24 or SMPL-X jo
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +16,16 @@ import numpy as np
 from benchmark.protocols.registry import Protocol
 from benchmark.results import sha256_paths
 from models.body.formats import load_motion, read_positions
-from models.body.motion import Motion
+from models.body.formats_finedance import encode_finedance
+from models.body.formats_io import load_npy
+from models.body.lodge_fk import LODGE_COLUMNS, lodge_smplx_fk
+from models.body.motion import Motion, nominal_fps
+from models.body.named_positions import NAMED_POSITION_SUFFIXES
+from models.body.skeleton_map import SkeletonMap
 
-MOTION_SUFFIXES = (".npy", ".pkl", ".bvh")
+log = logging.getLogger(__name__)
+
+MOTION_SUFFIXES = (".npy", ".pkl", ".bvh", ".npz", ".csv")
 AUDIO_SUFFIXES = (".wav", ".ogg", ".mp3", ".flac", ".m4a", ".mp4")
 
 
@@ -31,12 +39,16 @@ class MotionSet:
     motions: dict[str, Motion] | None
     positions: dict[str, np.ndarray] | None
     sha256: str
+    finedance_files: dict[str, Path] = field(default_factory=dict)  # id -> FineDance .npy, for LODGE's own FK
+    snapped_from: dict[str, float] = field(default_factory=dict)  # id -> its file's rate, snapped to `fps`
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def joints(self, protocol: Protocol) -> dict[str, np.ndarray]:
         """World joint positions (T,J,3), y-up metres, on the skeleton the protocol's code uses."""
+        if self.motions is not None and protocol.fk == "lodge":
+            return {i: lodge_smplx_fk(self.finedance_array(i)) for i in self.ids}
         if self.motions is not None:
             convert = Motion.to_smplx55 if protocol.skeleton == "smplx55" else Motion.to_smpl24
             return {i: convert(self.motions[i]).positions() for i in self.ids}
@@ -51,6 +63,15 @@ class MotionSet:
                 "(FineDance .npy / AIST++ .pkl) so FK can produce the right skeleton"
             )
         return joints
+
+    def finedance_array(self, sequence_id: str) -> np.ndarray:
+        """The sequence as the FineDance float32 array LODGE reads: its file when it came from one, else the
+        encoding a method would have written (`encode_finedance`)."""
+        path = self.finedance_files.get(sequence_id)
+        if path is not None:
+            return load_npy(path)
+        assert self.motions is not None
+        return encode_finedance(self.motions[sequence_id])
 
     def motion(self, sequence_id: str) -> Motion | None:
         return None if self.motions is None else self.motions[sequence_id]
@@ -67,11 +88,21 @@ class MotionSet:
         return cls(name, tuple(sorted(motions)), rates.pop(), dict(motions), None, digest.hexdigest())
 
 
-def load_motion_set(path: str | Path, fps: float | None = None, name: str | None = None) -> MotionSet:
-    """Read a stacked positions `.npy` (N,T,J,3) or a folder of `<id>.npy|.pkl|.bvh` motion files.
+def _snap(motions: dict[str, Motion]) -> tuple[dict[str, Motion], dict[str, float]]:
+    """Motions whose rate is within rounding of a whole rate (30.00003) set to it, and those ids' file rates."""
+    snapped = {i: nominal_fps(m.fps) for i, m in motions.items()}
+    changed = {i: m.fps for i, m in motions.items() if snapped[i] != m.fps}
+    return {i: replace(m, fps=snapped[i]) if i in changed else m for i, m in motions.items()}, changed
+
+
+def load_motion_set(path: str | Path, fps: float | None = None, name: str | None = None,
+                    skeleton_map: SkeletonMap | None = None) -> MotionSet:
+    """Read a stacked positions `.npy` (N,T,J,3) or a folder of `<id>.npy|.pkl|.bvh|.npz|.csv` motion files.
 
     `fps` is required for stacked positions (they carry none) and, when given for a folder,
-    must agree with the files' own rate.
+    must agree with the files' own rate. Rates within rounding of a whole rate are snapped to it
+    (`nominal_fps`: a BVH frame time of 0.0333333 s is 30 fps), recorded in `snapped_from`.
+    `skeleton_map` maps BVH / named positions of other rigs onto SMPL-24 (default: detected by joint names).
     """
     path = Path(path)
     name = name or str(path)
@@ -85,7 +116,9 @@ def load_motion_set(path: str | Path, fps: float | None = None, name: str | None
             stacked = stacked[None]
         ids = tuple(f"seq{i:03d}" for i in range(stacked.shape[0]))
         positions = {i: stacked[k] for k, i in enumerate(ids)}
-        return MotionSet(name, ids, float(fps), None, positions, sha256_paths([path]))
+        rate = nominal_fps(fps)
+        snapped = {i: float(fps) for i in ids} if rate != fps else {}
+        return MotionSet(name, ids, rate, None, positions, sha256_paths([path]), snapped_from=snapped)
     files = sorted(f for f in path.iterdir() if f.suffix in MOTION_SUFFIXES and f.is_file())
     if not files:
         raise ValueError(f"{path}: no motion files ({', '.join(MOTION_SUFFIXES)}) in this folder")
@@ -93,14 +126,24 @@ def load_motion_set(path: str | Path, fps: float | None = None, name: str | None
     duplicated = sorted({s for s in stems if stems.count(s) > 1})
     if duplicated:
         raise ValueError(f"{path}: several files share the ids {duplicated}")
-    motions = {f.stem: load_motion(f) for f in files}
+    rate_of = {f: fps if f.suffix in NAMED_POSITION_SUFFIXES else None for f in files}  # --fps: named positions only
+    motions, snapped = _snap({f.stem: load_motion(f, rate_of[f], skeleton_map) for f in files})
     rates = {m.fps for m in motions.values()}
     if len(rates) != 1:
         raise ValueError(f"{path}: files have different frame rates {sorted(rates)}")
     rate = rates.pop()
-    if fps is not None and abs(fps - rate) > 1e-6:
+    if fps is not None and abs(nominal_fps(fps) - rate) > 1e-6:
         raise ValueError(f"{path}: files are at {rate} fps but --fps {fps} was given")
-    return MotionSet(name, tuple(stems), rate, motions, None, sha256_paths(files))
+    if snapped:
+        log.info("%s: %d files' rates %s snapped to %g fps", path, len(snapped), sorted(set(snapped.values())), rate)
+    finedance = {f.stem: f for f in files if f.suffix == ".npy" and _is_finedance(f)}
+    return MotionSet(name, tuple(stems), rate, motions, None, sha256_paths(files), finedance, snapped)
+
+
+def _is_finedance(path: Path) -> bool:
+    """Whether a .npy file holds a FineDance (T,C) array LODGE's FK reads (its header only is read)."""
+    shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
+    return len(shape) == 2 and shape[1] in LODGE_COLUMNS
 
 
 def find_music(music_dir: str | Path, sequence_id: str) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 import numpy as np
@@ -25,23 +26,26 @@ def progress(items, desc: str):
 
 
 def fid_div_metrics(
-    name: str, pred: np.ndarray, ref: np.ndarray, gt: np.ndarray, protocol: ProtocolBase, n_boot: int, seed: int
+    name: str, pred: np.ndarray, ref: np.ndarray, gt: np.ndarray, protocol: ProtocolBase, n_boot: int, seed: int,
+    pred_groups: np.ndarray | None = None, gt_groups: np.ndarray | None = None,
 ) -> tuple[dict, dict]:
     """FID (protocol.fid_form) of normalised pred against normalised ref, DIV of pred and of gt, with CIs.
 
-    Returns the `fid_<name>`/`div_<name>` metric entries and the GT's `div_<name>` reference entry."""
+    Returns the `fid_<name>`/`div_<name>` metric entries and the GT's `div_<name>` reference entry.
+    `pred_groups` / `gt_groups` (a source label per row) make the CIs a grouped bootstrap."""
     n = len(pred)
     fid = frechet_distance(pred, ref, form=protocol.fid_form)
     if protocol.compat_with == "corrected":
         fid = max(fid, 0.0)  # a squared distance: negative values are eigenvalue round-off
     fid_ci = bootstrap_set_ci(
-        lambda c: frechet_distance_resampled(pred, ref, c), n, estimate=fid, n_boot=n_boot, seed=seed
+        lambda c: frechet_distance_resampled(pred, ref, c), n, estimate=fid, n_boot=n_boot, seed=seed, groups=pred_groups
     )
     div = diversity(pred)
-    div_ci = bootstrap_set_ci(lambda c: diversity_resampled(pred, c), n, estimate=div, n_boot=n_boot, seed=seed)
+    div_ci = bootstrap_set_ci(lambda c: diversity_resampled(pred, c), n, estimate=div, n_boot=n_boot, seed=seed,
+                              groups=pred_groups)
     gt_div = diversity(gt)
     gt_div_ci = bootstrap_set_ci(
-        lambda c: diversity_resampled(gt, c), len(gt), estimate=gt_div, n_boot=n_boot, seed=seed
+        lambda c: diversity_resampled(gt, c), len(gt), estimate=gt_div, n_boot=n_boot, seed=seed, groups=gt_groups
     )
     metrics = {
         f"fid_{name}": metric_entry(fid, clip_ci(protocol, f"fid_{name}", fid_ci), n, "lower"),
@@ -58,13 +62,30 @@ def clip_ci(protocol: ProtocolBase, metric: str, ci: tuple[float, float]) -> tup
     return min(max(ci[0], spec.low), spec.high), min(max(ci[1], spec.low), spec.high)
 
 
-def per_item_metric(values: dict[str, float], better: str, n_boot: int, seed: int, aggregate: float | None = None) -> dict:
-    """Mean (or `aggregate`) of the finite per-sequence values with a bootstrap CI; null when none is finite."""
-    arr = np.array([v for v in values.values() if np.isfinite(v)])
+def per_item_metric(values: dict[str, float], better: str, n_boot: int, seed: int, aggregate: float | None = None,
+                    sources: dict[str, str] | None = None) -> dict:
+    """Mean (or `aggregate`) of the finite per-sequence values with a bootstrap CI; null when none is finite.
+
+    `sources` (id -> source sequence) makes the CI a grouped bootstrap over sources, then items."""
+    kept = [i for i, v in values.items() if np.isfinite(v)]
+    arr = np.array([values[i] for i in kept])
     if arr.size == 0:
         return metric_entry(None, None, 0, better, "undefined for every sequence")
     value = float(arr.mean()) if aggregate is None else aggregate
-    return metric_entry(value, bootstrap_ci(arr, n_boot, seed), arr.size, better)
+    groups = None if sources is None else np.array([sources[i] for i in kept])
+    return metric_entry(value, bootstrap_ci(arr, n_boot, seed, groups=groups), arr.size, better)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+
+
+def group_warnings(messages: list[str]) -> list[str]:
+    """Warnings that differ only in their numbers (one per sequence, say) as one line with a count, in first-seen order."""
+    groups: dict[str, list[str]] = {}
+    for message in messages:
+        groups.setdefault(_NUMBER.sub("#", message), []).append(message)
+    return [same[0] if len(same) == 1 else f"{same[0]} [x{len(same)}: this and {len(same) - 1} more like it]"
+            for same in groups.values()]  # fmt: skip
 
 
 def assemble_results(

@@ -18,6 +18,7 @@ class Protocol(ProtocolBase):
 
     kind: str = "motion3d"
     skeleton: Literal["smpl24", "smplx55"]
+    fk: Literal["suite", "lodge"] = "suite"  # lodge: LODGE's float32 FK op for op (models/body/lodge_fk.py)
     preprocess: Literal["bailando", "lodge"]
     max_frames: int
     reference_fps: float  # the fps the published code assumes
@@ -32,6 +33,8 @@ class Protocol(ProtocolBase):
     bas_sigma_seconds: float | None
     lodge_bas_id_filter: bool
     extra: tuple[str, ...] = ()
+    grouped_bootstrap: bool = False  # CIs resample source sequences, then their windows (ids `<source>_w<k>`)
+    bas_smoothing_seconds: float | None = None  # None: Bailando's 5-frame speed smoothing whatever the fps
 
 
 _FID_K = MetricSpec("fid_k", "lower", description="Frechet distance of kinetic features")
@@ -77,6 +80,7 @@ FINEDANCE3D_LODGE = replace(
     compat_with="LODGE @a898e59 metric/metrics_finedance.py, foot_skating.py, "
     "beat_align_score.py, extract_musicfea35.py",
     skeleton="smplx55",
+    fk="lodge",
     preprocess="lodge",
     max_frames=1024,
     reference_fps=30.0,
@@ -99,6 +103,8 @@ _V1_DEVIATIONS = dict(
     bas="v1",
     bas_sigma_frames=None,
     lodge_bas_id_filter=False,
+    fk="suite",  # the suite's float64 FK, not LODGE's float32 op sequence
+    grouped_bootstrap=True,  # windows of one sequence are not independent items
 )
 
 AIST3D_V1 = replace(
@@ -106,6 +112,7 @@ AIST3D_V1 = replace(
     id="aist3d@v1",
     title="AIST++ 3D motion, corrected definitions",
     bas_sigma_seconds=0.05,  # 3 frames at AIST++'s 60 fps
+    bas_smoothing_seconds=5 / 60,  # Bailando's 5 frames at AIST++'s 60 fps
     extra=(*AIST3D_BAILANDO.extra, "bas_sync"),  # BAS against its time-shift null (docs/protocols/bas_sync.md)
     **_V1_DEVIATIONS,
 )
@@ -115,6 +122,7 @@ FINEDANCE3D_V1 = replace(
     id="finedance3d@v1",
     title="FineDance 3D motion, corrected definitions",
     bas_sigma_seconds=0.1,  # 3 frames at FineDance's 30 fps
+    bas_smoothing_seconds=5 / 30,  # 5 frames at FineDance's 30 fps
     extra=(*FINEDANCE3D_LODGE.extra, "bas_sync"),
     **_V1_DEVIATIONS,
 )

@@ -1,8 +1,12 @@
-"""BVH motion files: a generic reader (any hierarchy, any Euler channel order, End Sites) and a writer
-for `Motion` (its own skeleton, ZXY channels, root position channels, centimetres by default).
+"""BVH motion files: a generic reader (any hierarchy, any Euler channel order, End Sites, position
+channels on any joint) and a writer for `Motion` (its own skeleton, ZXY channels, root position
+channels, centimetres by default).
 
 Conventions: a joint's local rotation is the product of its rotation channels in the listed order
-(R = R_1 R_2 R_3, angles in degrees); root world position = root OFFSET + root position channels.
+(R = R_1 R_2 R_3, angles in degrees); root world position = root OFFSET + root position channels; a
+non-root joint's position channels replace its OFFSET on their axes (as Blender's importer reads them),
+so a static root above an animated `Hips` works. Files on another skeleton than SMPL's are mapped onto
+SMPL-24 by a skeleton map (`models.body.skeleton_map`) and retargeted.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from models.body.formats_io import check_finite, require_file
 from models.body.motion import Motion
 from models.body.rotations import axis_angle_to_matrix, matrix_to_axis_angle
 from models.body.skeleton import SKELETONS, Skeleton, fk_axis_angle
+from models.body.skeleton_map import SkeletonMap, retarget_named
 from models.files import atomic_write
 
 logger = logging.getLogger(__name__)
@@ -39,30 +44,48 @@ class BvhMotion:
     rotations: np.ndarray
     root_translation: np.ndarray
     fps: float
+    translations: np.ndarray | None = None  # (T,J,3) local translations when non-root joints are animated
+    scale: float = 1.0 / CENTIMETRES_PER_METRE  # metres per file unit the reader applied
 
     def skeleton(self) -> Skeleton:
         return Skeleton(name="bvh", joint_names=self.names, parents=self.parents, offsets=self.offsets)
 
     def positions(self) -> np.ndarray:
-        """World joint positions (T,J,3), metres, by FK on the file's own hierarchy and offsets."""
-        return fk_axis_angle(self.rotations, self.root_translation, self.skeleton())
+        """World joint positions (T,J,3), metres, by FK on the file's own hierarchy (animated offsets included)."""
+        if self.translations is None:
+            return fk_axis_angle(self.rotations, self.root_translation, self.skeleton())
+        rotations = axis_angle_to_matrix(self.rotations)
+        world_r: list[np.ndarray] = []
+        world_p: list[np.ndarray] = []
+        for j, parent in enumerate(self.parents):
+            if parent < 0:
+                world_r.append(rotations[:, j])
+                world_p.append(self.root_translation + self.offsets[j])
+            else:
+                world_r.append(world_r[parent] @ rotations[:, j])
+                world_p.append(world_p[parent] + np.einsum("tab,tb->ta", world_r[parent], self.translations[:, j]))
+        return np.stack(world_p, axis=1)
 
-    def to_motion(self) -> Motion:
-        """Motion on the known skeleton (SMPL24 or SMPLX55) with the same joint names and tree.
+    def to_motion(self, skeleton_map: SkeletonMap | None = None, where: str = "BVH") -> Motion:
+        """Motion on SMPL24/SMPLX55: the file's own joints when they form that tree, else retargeted.
 
-        Joints are reordered to the skeleton's order and the root position is kept; the skeleton's own
-        offsets replace the file's (a warning says when they differ by more than 1 mm).
+        Same tree (and no animated offsets): joints are reordered and the skeleton's offsets replace the
+        file's (a warning says when they differ by more than 1 mm). Other rigs: FK positions -> SMPL-24
+        targets by `skeleton_map` (or the shipped map the joint names fit) -> `retarget_positions`.
         """
-        skeleton = self._matching_skeleton()
+        skeleton = None if skeleton_map is not None or self.translations is not None else self._matching_skeleton()
+        if skeleton is None:
+            return retarget_named(self.positions() / self.scale, self.names, self.fps, where, skeleton_map,
+                                  default_metres_per_unit=self.scale)  # fmt: skip
         order = [self.names.index(name) for name in skeleton.joint_names]
         difference = float(np.abs(self.offsets[order][1:] - skeleton.offsets[1:]).max())
         if difference > _OFFSET_WARN_METRES:
-            logger.warning("BVH offsets differ from %s by up to %.4f m; using %s's", skeleton.name, difference,
-                           skeleton.name)  # fmt: skip
+            logger.warning("%s: offsets differ from %s by up to %.4f m; using %s's", where, skeleton.name,
+                           difference, skeleton.name)  # fmt: skip
         translation = self.root_translation + self.offsets[0] - skeleton.offsets[0]
         return Motion(self.rotations[:, order], translation, self.fps, skeleton)
 
-    def _matching_skeleton(self) -> Skeleton:
+    def _matching_skeleton(self) -> Skeleton | None:
         parent_of = {name: (self.names[p] if p >= 0 else None) for name, p in zip(self.names, self.parents)}
         for skeleton in SKELETONS.values():
             expected = {
@@ -71,9 +94,7 @@ class BvhMotion:
             }
             if expected == parent_of:
                 return skeleton
-        raise ValueError(
-            f"BVH joints {list(self.names)[:6]}... do not form a known skeleton ({sorted(SKELETONS)})"
-        )
+        return None
 
 
 def euler_to_matrix(degrees: np.ndarray, order: str) -> np.ndarray:
@@ -204,7 +225,8 @@ def _channel_columns(joints: list[_Joint]) -> tuple[dict[tuple[int, int], int], 
 def read_bvh(path: str | Path, scale: float = 1.0 / CENTIMETRES_PER_METRE) -> BvhMotion:
     """Read any BVH; lengths are multiplied by `scale` (default: centimetres -> metres).
 
-    Position channels on non-root joints are accepted only when they equal the joint's OFFSET.
+    Position channels may animate any joint (they replace its OFFSET). The rate is 1 / Frame Time as
+    written (30.00003 for 0.0333333 s); sets snap it to the nominal rate (`models.body.motion.nominal_fps`).
     """
     path = require_file(path)
     try:
@@ -227,11 +249,13 @@ def read_bvh(path: str | Path, scale: float = 1.0 / CENTIMETRES_PER_METRE) -> Bv
     data = values.reshape(num_frames, num_channels)
     offsets = np.array([joint.offset for joint in joints]) * scale
     root_translation = np.zeros((num_frames, 3))
+    translations = np.broadcast_to(offsets, (num_frames, *offsets.shape)).copy()
     for (joint, axis), column in position.items():
         if joint == 0:
             root_translation[:, axis] = data[:, column] * scale
-        elif np.abs(data[:, column] * scale - offsets[joint, axis]).max() > 1e-6:
-            raise ValueError(f"{path}: joint {joints[joint].name!r} has animated position channels (unsupported)")
+        else:
+            translations[:, joint, axis] = data[:, column] * scale
+    animated = bool(np.abs(translations - offsets).max() > 1e-6) if len(joints) > 1 else False
     return BvhMotion(
         names=tuple(joint.name for joint in joints),
         parents=tuple(joint.parent for joint in joints),
@@ -239,6 +263,8 @@ def read_bvh(path: str | Path, scale: float = 1.0 / CENTIMETRES_PER_METRE) -> Bv
         rotations=_rotations(data, rotation),
         root_translation=root_translation,
         fps=1.0 / frame_time,
+        translations=translations if animated else None,
+        scale=scale,
     )
 
 

@@ -21,6 +21,8 @@ from models.body.formats_finedance import (
 )
 from models.body.formats_io import check_finite, load_npy
 from models.body.motion import Motion
+from models.body.named_positions import NAMED_POSITION_SUFFIXES, read_named_positions
+from models.body.skeleton_map import SkeletonMap
 
 __all__ = [
     "BvhMotion", "decode_edge151", "encode_edge151", "encode_finedance", "load_motion", "read_aist_pkl",
@@ -40,11 +42,13 @@ def read_positions(path: str | Path) -> np.ndarray:
     return array
 
 
-def load_motion(path: str | Path, fps: float | None = None) -> Motion:
-    """Motion from .npy (FineDance 315/319/139 or EDGE 151 columns), AIST++ .pkl, or .bvh.
+def load_motion(path: str | Path, fps: float | None = None, skeleton_map: SkeletonMap | None = None) -> Motion:
+    """Motion from .npy (FineDance 315/319/139 or EDGE 151 columns), AIST++ .pkl, .bvh (any skeleton), or
+    named joint positions .npz/.csv (any skeleton, retargeted onto SMPL-24).
 
-    `fps` overrides the format's default rate (30 for FineDance/EDGE, 60 for AIST++); a BVH file
-    carries its own rate, so passing `fps` for one is an error.
+    `fps` overrides the format's default rate (30 for FineDance/EDGE, 60 for AIST++) and gives named
+    positions without a rate theirs; a BVH file carries its own rate, so passing `fps` for one is an error.
+    `skeleton_map` maps BVH / named positions of other rigs (default: the shipped map their names fit).
     """
     path = Path(path)
     suffix = path.suffix.lower()
@@ -65,5 +69,7 @@ def load_motion(path: str | Path, fps: float | None = None) -> Motion:
     if suffix == ".bvh":
         if fps is not None:
             raise ValueError(f"{path}: a BVH file carries its own frame rate; do not pass fps")
-        return read_bvh(path).to_motion()
-    raise ValueError(f"{path}: unknown motion file type {suffix!r}; expected .npy, .pkl or .bvh")
+        return read_bvh(path).to_motion(skeleton_map, where=str(path))
+    if suffix in NAMED_POSITION_SUFFIXES:
+        return read_named_positions(path).to_motion(skeleton_map, fps)
+    raise ValueError(f"{path}: unknown motion file type {suffix!r}; expected .npy, .pkl, .bvh, .npz or .csv")

@@ -22,26 +22,27 @@ AIST_FPS = 60.0
 _KEYS = ("smpl_poses", "smpl_trans", "smpl_scaling")
 
 
-def _load_pickle(path: Path) -> dict:
+def load_pickle_dict(path: Path, keys: tuple[str, ...] = _KEYS, what: str = "AIST++ pickles") -> dict:
+    """A pickled dict of arrays read by the safe unpickler (nothing in the file can run), with its `keys` checked."""
     try:
         with path.open("rb") as handle:
             data = safe_pickle.load(handle)  # arrays and containers only: nothing in the file can run
     except safe_pickle.RefusedGlobal as error:
-        raise ValueError(f"{path}: {error} (AIST++ pickles hold only arrays)") from None
+        raise ValueError(f"{path}: {error} ({what} hold only arrays)") from None
     except Exception as error:  # unpickling can raise almost anything on a corrupt file
         raise ValueError(f"{path}: not a readable pickle ({type(error).__name__}: {error})") from error
     if not isinstance(data, dict):
         raise ValueError(f"{path}: expected a dict of SMPL arrays, got {type(data).__name__}")
-    missing = [key for key in _KEYS if key not in data]
+    missing = [key for key in keys if key not in data]
     if missing:
-        raise ValueError(f"{path}: missing keys {missing} (AIST++ pickles need {list(_KEYS)})")
+        raise ValueError(f"{path}: missing keys {missing} ({what} need {list(keys)})")
     return data
 
 
 def read_aist_pkl(path: str | Path, fps: float = AIST_FPS) -> Motion:
     """Read an AIST++ motion pickle as an SMPL24 Motion (translation divided by smpl_scaling)."""
     path = require_file(path)
-    data = _load_pickle(path)
+    data = load_pickle_dict(path)
     poses = np.asarray(data["smpl_poses"], dtype=np.float64)
     trans = np.asarray(data["smpl_trans"], dtype=np.float64)
     scaling = np.asarray(data["smpl_scaling"], dtype=np.float64).reshape(-1)

@@ -18,6 +18,15 @@ from models.body.rotations import (
 from models.body.skeleton import SMPL24, SMPLX55, Skeleton, fk_axis_angle
 
 _REFLECT_X = np.array([-1.0, 1.0, 1.0])
+NOMINAL_FPS_TOLERANCE = 1e-4  # relative: a 6-digit BVH frame time (0.033333 s) is off by 1e-5
+
+
+def nominal_fps(fps: float, tolerance: float = NOMINAL_FPS_TOLERANCE) -> float:
+    """`fps` snapped to the nearest whole rate when within `tolerance` (relative), so rounding in a file's
+    frame time (1 / 0.0333333 = 30.00003) does not make it a different rate; otherwise `fps` unchanged."""
+    fps = _positive_fps(fps, "fps")
+    whole = float(round(fps))
+    return whole if whole > 0 and abs(fps - whole) <= tolerance * whole else fps
 
 
 def _readonly_float(name: str, value: np.ndarray) -> np.ndarray:
@@ -101,16 +110,17 @@ class Motion:
         return fk_axis_angle(self.rotations, self.root_translation, self.skeleton)
 
     def resample(self, fps: float) -> Motion:
-        """Motion sampled at times i/fps up to the last frame (no extrapolation).
+        """Motion sampled at times i/fps keeping the duration (round(T * fps / self.fps) frames).
 
         Rotations: shortest-arc quaternion slerp between neighbouring frames (so sign flips of q
-        between frames never cause long-way interpolation); root translation: linear.
+        between frames never cause long-way interpolation); root translation: linear. Times past the
+        last frame (up to one source frame) hold it.
         """
         fps = _positive_fps(fps, "resample fps")
         if fps == self.fps:
             return self
         last = self.num_frames - 1
-        count = math.floor(last * fps / self.fps + 1e-9) + 1
+        count = max(1, round(self.num_frames * fps / self.fps))
         source = np.arange(count) * (self.fps / fps)
         lo = np.minimum(np.floor(source + 1e-9).astype(int), max(last - 1, 0))
         hi = np.minimum(lo + 1, last)

@@ -10,8 +10,8 @@
 - FACT/mint (motion->music, `calculate_beat_scores.py`): envelope = sum_j |p[t]-p[t-1]| with
   v[0]=0, no smoothing, minima with order 10; score = mean over MOTION beats, 0 if none
   (`bas_fact`).
-sigma is in frames, so the same sigma means different times at 30 and 60 fps; callers of a v1
-protocol pass sigma = sigma_seconds * fps.
+sigma and the Bailando speed smoothing are in frames, so the same values mean different times at 30
+and 60 fps; callers of a v1 protocol pass sigma = sigma_seconds * fps and smoothing = smoothing_seconds * fps.
 
 Conventions where the references crash or divide by zero (documented, warned, never silent):
 - no motion beat in music->motion BAS: the reference crashes on np.min([]); here the score is
@@ -80,12 +80,12 @@ def onehot_to_frames(onehot: np.ndarray, length: int | None = None) -> np.ndarra
     return np.flatnonzero(arr[:length].astype(bool))
 
 
-def bailando_motion_beats(positions: np.ndarray) -> np.ndarray:
-    """Bailando/LODGE kinematic beats: strict minima of the smoothed mean joint speed, as indices
-    into the T-1 velocity frames (velocity t is the displacement from frame t to t+1)."""
+def bailando_motion_beats(positions: np.ndarray, smoothing: float = BAILANDO_SMOOTHING_SIGMA) -> np.ndarray:
+    """Bailando/LODGE kinematic beats: strict minima of the mean joint speed smoothed by a Gaussian of
+    `smoothing` frames, as indices into the T-1 velocity frames (velocity t: frame t to t+1)."""
     pos = _check_positions(positions)
     speed = np.linalg.norm(np.diff(pos, axis=0), axis=2).mean(axis=1)
-    smoothed = gaussian_filter1d(speed, BAILANDO_SMOOTHING_SIGMA)
+    smoothed = gaussian_filter1d(speed, smoothing)
     return argrelextrema(smoothed, np.less)[0]
 
 
@@ -150,18 +150,20 @@ def motion_to_music_score(
 
 
 def bas_bailando(
-    positions: np.ndarray, music_beats: np.ndarray, sigma: float = 3.0, truncate_music: bool = True
+    positions: np.ndarray, music_beats: np.ndarray, sigma: float = 3.0, truncate_music: bool = True,
+    smoothing: float = BAILANDO_SMOOTHING_SIGMA,
 ) -> float:
     """Bailando BAS of one sequence: SMPL-24 positions (T,24,3) and music beat frame indices.
 
-    `truncate_music` keeps music beats < T-1 as Bailando does; LODGE does not truncate."""
+    `truncate_music` keeps music beats < T-1 as Bailando does; LODGE does not truncate. `smoothing`:
+    the speed smoothing in frames (5 as published)."""
     pos = _check_positions(positions)
     if pos.shape[1] != 24:
         raise ValueError(f"Bailando BAS averages 24 SMPL joints, got {pos.shape[1]} joints")
     music = _check_beats(music_beats, "music beats")
     if truncate_music:
         music = music[music < pos.shape[0] - 1]
-    return music_to_motion_score(bailando_motion_beats(pos), music, sigma)
+    return music_to_motion_score(bailando_motion_beats(pos, smoothing), music, sigma)
 
 
 def bas_lodge(joints: np.ndarray, music_beats: np.ndarray, sigma: float = 3.0) -> float:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from benchmark.metrics.bootstrap import bootstrap_ci
-from benchmark.metrics.motion.beat_align import bailando_motion_beats
+from benchmark.metrics.motion.beat_align import BAILANDO_SMOOTHING_SIGMA, bailando_motion_beats
 
 DEFAULT_PERMUTATIONS = 999
 DEFAULT_MIN_SHIFT_SECONDS = 0.5
@@ -95,10 +95,11 @@ def sync_from_beats(
 def bas_sync(
     positions: list[np.ndarray], music_beats: list[np.ndarray], fps: float, sigma_seconds: float,
     n_perm: int = DEFAULT_PERMUTATIONS, seed: int = 0, min_shift_seconds: float = DEFAULT_MIN_SHIFT_SECONDS,
-    n_boot: int = 1000,
+    n_boot: int = 1000, smoothing: float = BAILANDO_SMOOTHING_SIGMA,
 ) -> SyncResult:
-    """bas_sync of joint positions (T,J,3) per sequence and their music beat frames (at `fps`)."""
-    motion = [bailando_motion_beats(p) for p in positions]
+    """bas_sync of joint positions (T,J,3) per sequence and their music beat frames (at `fps`);
+    `smoothing`: the kinematic-beat speed smoothing in frames."""
+    motion = [bailando_motion_beats(p, smoothing) for p in positions]
     lengths = [p.shape[0] - 1 for p in positions]  # kinematic beats index the T-1 velocity frames
     music = [np.asarray(m)[np.asarray(m) < n] for m, n in zip(music_beats, lengths)]
     return sync_from_beats(motion, music, lengths, fps, sigma_seconds, n_perm, seed, min_shift_seconds, n_boot)

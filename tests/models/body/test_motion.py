@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from models.body.formats_finedance import motion_from_finedance
-from models.body.motion import Motion, mirror_permutation
+from models.body.motion import Motion, mirror_permutation, nominal_fps
 from models.body.skeleton import SMPL24, SMPLX55, Skeleton, fk_axis_angle
 from tests.golden import GOLDEN
 
@@ -80,7 +80,7 @@ def test_resample_60_to_30_halves_frames_and_keeps_shared_timestamps():
 def test_resample_to_non_integer_ratio_interpolates_between_frames():
     motion = _smooth_motion(240, 60.0)
     resampled = motion.resample(24)
-    assert resampled.num_frames == 96  # times i/24 up to 239/60 s, no extrapolation
+    assert resampled.num_frames == 96  # times i/24 keeping the 4 s duration
     source = np.arange(96) * 2.5  # source frame of each output frame
     positions = motion.positions()
     lo, w = np.floor(source).astype(int), (source % 1)[:, None, None]
@@ -91,7 +91,7 @@ def test_resample_to_non_integer_ratio_interpolates_between_frames():
 
 def test_resample_up_then_down_recovers_the_motion(golden_motion):
     up = golden_motion.resample(60)
-    assert up.num_frames == 239
+    assert up.num_frames == 240  # the 4 s kept: the last sample holds the last frame
     np.testing.assert_allclose(up.resample(30).positions(), golden_motion.positions(), atol=1e-9)
 
 
@@ -107,7 +107,7 @@ def test_resample_slerps_the_short_way_across_quaternion_sign_flips():
     rotations[1, 5] = [0, 0, -3.0]  # the same as 3.28 rad about +z: 0.28 rad away, through pi
     translation = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, 3.0]])
     middle = Motion(rotations, translation, 1.0).resample(2.0)
-    assert middle.num_frames == 3
+    assert middle.num_frames == 4  # 2 s kept: the last sample holds frame 1
     np.testing.assert_allclose(np.linalg.norm(middle.rotations[1, 5]), np.pi, atol=1e-9)
     np.testing.assert_allclose(middle.root_translation[1], [0.5, 1.0, 1.5])
     with pytest.raises(ValueError, match="resample fps"):
@@ -187,3 +187,11 @@ def test_mirror_on_the_real_smpl_table_is_close_and_swaps_sides(golden_motion):
 def test_positions_use_the_motion_skeleton(finedance_motion):
     expected = fk_axis_angle(finedance_motion.rotations, finedance_motion.root_translation, SMPLX55)
     np.testing.assert_array_equal(finedance_motion.positions(), expected)
+
+
+def test_resample_keeps_the_duration_and_nominal_rates_snap(golden_motion):
+    near = dataclasses.replace(golden_motion, fps=30.00003)
+    assert near.resample(30).num_frames == golden_motion.num_frames  # no frame dropped by rounding
+    assert golden_motion.resample(24).duration == pytest.approx(golden_motion.duration, abs=1 / 24)
+    assert nominal_fps(30.00003) == 30.0 and nominal_fps(1 / 0.016667) == 60.0
+    assert nominal_fps(29.97) == 29.97 and nominal_fps(12.5) == 12.5
