@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m benchmark.run",
         description="Generate with a registered method and score it under a protocol.",
     )
-    parser.add_argument("--method", required=True, help=f"one of: {', '.join(available_methods())}")
+    parser.add_argument("--method", help=f"one of: {', '.join(available_methods())} (required but for animation@*, "
+                        "which animates GT clips' own pose with --appearance)")
     parser.add_argument("--protocol", default="finedance3d@v1", choices=sorted(PROTOCOLS))
     parser.add_argument("--data", type=Path, help="motion protocols: FineDance-layout folder (default: bundled sample); "
                         "video protocols: MA-Data test root (default: the bundled stand-in test set)")
@@ -77,8 +78,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def default_out(args: argparse.Namespace, video: bool) -> Path:
-    """outputs/<method>[_<appearance>]_<protocol>.json"""
-    parts = [args.method, *([args.appearance or "mannequin"] if video else []), args.protocol.replace("@", "_at_")]
+    """outputs/[<method>_][<appearance>_]<protocol>.json (animation has no motion method)"""
+    appearance = args.appearance or ("tiny" if args.method is None else "mannequin")
+    parts = [*([args.method] if args.method else []), *([appearance] if video else []),
+             args.protocol.replace("@", "_at_")]  # fmt: skip
     return Path("outputs") / f"{'_'.join(parts)}.json"
 
 
@@ -86,19 +89,29 @@ def run_video(args: argparse.Namespace) -> int:
     """The video path: generate, score, report; prints where the videos and the report are."""
     from benchmark.reports.ma_video import write_report
 
+    from benchmark.run_animation import produce_animation
+
     out = args.out or default_out(args, video=True)
     videos, report = output_paths(out)
-    code = run_scoring(lambda: produce_video(args, get_protocol(args.protocol), out), out,
-                       lambda results: write_report(results, report))  # fmt: skip
+    protocol = get_protocol(args.protocol)
+    if protocol.kind == "animation":
+        code = run_scoring(lambda: produce_animation(args, protocol, out), out)
+    else:
+        code = run_scoring(lambda: produce_video(args, protocol, out), out, lambda results: write_report(results, report))
     if code == 0:
-        print(f"videos: {videos}/\nreport: {report / 'report.html'}")
+        print(f"videos: {videos}/" + (f"\nreport: {report / 'report.html'}" if protocol.kind == "ma_video" else ""))
     return code
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    if get_protocol(args.protocol).kind == "ma_video":
+    kind = get_protocol(args.protocol).kind
+    if (kind == "animation") == (args.method is not None):
+        print(f"error: {args.protocol}: " + ("animates GT clips' own pose: give --appearance, not --method"
+              if args.method else "--method is required"), file=sys.stderr)  # fmt: skip
+        return 2
+    if kind in ("ma_video", "animation"):
         return run_video(args)
     data = args.data or SAMPLE_ROOT
     out = args.out or default_out(args, video=False)

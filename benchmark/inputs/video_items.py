@@ -17,6 +17,7 @@ import soundfile as sf
 from benchmark.inputs.motion_sets import AUDIO_SUFFIXES
 from benchmark.inputs.standin import bundled_standin
 from benchmark.inputs.test_set import MaDataTest, load_ma_data_test
+from manifests.ma_video_test_set import STANDIN_GT_LABEL
 from models.files import atomic_write, list_files
 from models.video.images import read_image
 from models.video.io import read_frames_at
@@ -56,7 +57,7 @@ def _from_test_set(test_set: MaDataTest, seconds: float | None, label: str | Non
 def standin_set(seconds: float | None) -> VideoTestSet:
     """The bundled stand-in test set (real footage + CC-BY music), built once into outputs/."""
     standin = bundled_standin()
-    return _from_test_set(standin.test_set, seconds, standin.label)
+    return _from_test_set(standin.test_set, seconds, STANDIN_GT_LABEL)  # the videos scored are generated here
 
 
 def ma_data_set(root: Path, clips: int, clip_seconds: float, seconds: float | None) -> VideoTestSet:

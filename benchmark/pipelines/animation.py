@@ -87,8 +87,11 @@ def score_animation(
     n_boot: int = 1000,
     seed: int = 0,
     label: str | None = None,
+    missing: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Results dict (schema-valid) for pred videos vs GT videos; LPIPS / FVD are skipped when their model is None."""
+    """Results dict (schema-valid) for pred videos vs GT videos; LPIPS / FVD are skipped when their model is None
+    (reported "not computed: <reason>" when `missing` gives one, e.g. the weight file and where to get it)."""
+    missing = missing or {}
     pairs = pair_videos(protocol, gt_dir, pred_dir)
     out = _Collected([], [], [], [])
     with warnings.catch_warnings(record=True) as caught:
@@ -100,10 +103,14 @@ def score_animation(
             )
         for name, model in (("lpips", lpips_model), ("fvd", i3d)):
             if model is None:
-                warnings.warn(f"{name} not computed: no model given", stacklevel=2)
+                warnings.warn(f"{name} not computed: {missing.get(name, 'no model given')}", stacklevel=2)
         for pair in tqdm(pairs, desc="animation clips", unit="clip", disable=len(pairs) < 2):
             _score_clip(protocol, pair, lpips_model, i3d, out)
         metrics = _set_metrics(protocol, out, n_boot, seed)
+        for spec in protocol.metrics:
+            if spec.name in missing and spec.name not in metrics:
+                metrics[spec.name] = metric_entry(None, None, 0, spec.better, f"not computed: {missing[spec.name]}")
+        metrics = {spec.name: metrics[spec.name] for spec in protocol.metrics if spec.name in metrics}
     gt_hash = sha256_paths([p.gt for p in pairs])
     protocol_block = {
         "id": protocol.id,

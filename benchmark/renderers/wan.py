@@ -18,6 +18,7 @@ import numpy as np
 
 from benchmark.renderers.base import RenderedClip, RenderSettings
 from models.body.motion import Motion
+from models.video.io import read_frames_at
 
 POSE_FOLDER = "pose"  # the expert's pose videos, moved out of the folder of scored clips
 DEFAULT_IMAGE_GREY = 128  # tiny renders a flat grey reference when the test set has none
@@ -102,10 +103,28 @@ class ExpertRenderer:
     def render(self, motion: Motion, image: np.ndarray | None, music: Path | None, out: Path) -> RenderedClip:
         start = time.perf_counter()
         result = self.expert.render(motion, self._image(image), Path(out), music=music, progress=False)
-        pose = Path(out).parent / POSE_FOLDER / Path(result.pose_video).name  # not beside: it is no generated clip
-        pose.parent.mkdir(exist_ok=True)
-        Path(result.pose_video).replace(pose)
+        pose = self._move_pose_video(Path(result.pose_video), Path(out))
         return RenderedClip(Path(result.video), int(result.frames), float(result.fps), time.perf_counter() - start, pose)
+
+    def animate_video(self, driving: Path, out: Path, max_frames: int | None = None) -> RenderedClip:
+        """Pose-driven image animation: `driving`'s first frame animated along its own 2D pose, at its fps."""
+        from models.appearance_expert.driving import driving_pose
+
+        start = time.perf_counter()
+        pose = driving_pose(driving, max_frames)
+        render = self.expert.config.render
+        image = read_frames_at(driving, [0])[0]
+        result = self.expert.animate(pose.frames(render.height, render.width), pose.num_frames, image, Path(out),
+                                     fps=pose.fps, progress=False)  # fmt: skip
+        return RenderedClip(Path(result.video), int(result.frames), float(result.fps), time.perf_counter() - start,
+                            self._move_pose_video(Path(result.pose_video), Path(out)))  # fmt: skip
+
+    def _move_pose_video(self, pose_video: Path, out: Path) -> Path:
+        """The expert's pose video moved out of the folder of scored clips (into `pose/`)."""
+        target = out.parent / POSE_FOLDER / pose_video.name
+        target.parent.mkdir(exist_ok=True)
+        pose_video.replace(target)
+        return target
 
     def close(self) -> None:
         close = getattr(self.expert, "close", None)

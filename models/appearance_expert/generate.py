@@ -27,7 +27,7 @@ from models.appearance_expert.config import TINY, ModelConfig, RenderConfig, pre
 from models.appearance_expert.face import FACE_POLICIES, face_frames, reference_pose
 from models.appearance_expert.pipeline import DTYPES, LoadConfig, build_tiny_pipeline, load_pipeline
 from models.appearance_expert.projector import ProjectorConfig, draw_projected, project_motion
-from models.appearance_expert.relay import RelayRenderer, SegmentRecord
+from models.appearance_expert.relay import Frame, RelayRenderer, SegmentRecord
 from models.body.keypoints import openpose18_from_coco17
 from models.body.motion import Motion
 from models.video.encode import cut_audio, encode_video
@@ -103,11 +103,9 @@ class AppearanceExpert:
         on_segment: Any = None,
     ) -> RenderedVideo:
         """Render `motion` as `image`'s person to `out` (H.264, music muxed as AAC and cut to the video's length)."""
-        out = Path(out)
         render = self.config.render
         projector = ProjectorConfig(width=render.width, height=render.height, fps=render.fps, hands=hands)
-        need_pose = align or str(face) == "reference"
-        coco = reference_pose(image) if need_pose else None
+        coco = reference_pose(image) if align or str(face) == "reference" else None
         if align and coco is None:
             raise ValueError("--align: no person found in the reference image")
         reference = None
@@ -116,11 +114,32 @@ class AppearanceExpert:
             openpose = openpose18_from_coco17(points)[0]
             reference = (openpose[:, :2], openpose[:, 2])
         projected = project_motion(motion, projector, reference)
-        num_frames = len(projected.points)
         pose = draw_projected(render.height, render.width, projected)
-        faces = face_frames(face, image, self.config.motion_encoder_size, coco)
+        return self.animate(pose, len(projected.points), image, out, music, face, render.fps, coco, progress, on_segment)
+
+    def animate(
+        self,
+        pose: Frame,
+        num_frames: int,
+        image: np.ndarray,
+        out: str | Path,
+        music: str | Path | None = None,
+        face: str | Path = "reference",
+        fps: float | None = None,
+        reference_coco: tuple[np.ndarray, np.ndarray] | None = None,
+        progress: bool = True,
+        on_segment: Any = None,
+    ) -> RenderedVideo:
+        """Animate `image`'s person along `num_frames` pose frames (index -> (H,W,3) at the render size) into `out`
+        at `fps` (default the render fps), with its pose video beside it (`<out>_pose.mp4`)."""
+        out = Path(out)
+        render = self.config.render
+        fps = fps or render.fps
+        if str(face) == "reference" and reference_coco is None:
+            reference_coco = reference_pose(image)
+        faces = face_frames(face, image, self.config.motion_encoder_size, reference_coco)
         pose_video = out.with_name(f"{out.stem}_pose.mp4")
-        encode_video(pose_video, (pose(i) for i in range(num_frames)), render.fps, render.width, render.height)
+        encode_video(pose_video, (pose(i) for i in range(num_frames)), fps, render.width, render.height)
         relay = RelayRenderer(self.pipe, render)
         records: list[SegmentRecord] = []
 
@@ -135,11 +154,11 @@ class AppearanceExpert:
             audio = None
             if music is not None:
                 audio = Path(scratch) / "music.m4a"
-                cut_audio(Path(music), 0.0, num_frames / render.fps, audio)
-            written = encode_video(out, frames, render.fps, render.width, render.height, audio=audio)
+                cut_audio(Path(music), 0.0, num_frames / fps, audio)
+            written = encode_video(out, frames, fps, render.width, render.height, audio=audio)
         seconds = time.perf_counter() - start
         log.info("%s: %d frames in %d segments, %.2f s", out, written, len(records), seconds)
-        return RenderedVideo(out, pose_video, written, render.fps, len(records), seconds)
+        return RenderedVideo(out, pose_video, written, fps, len(records), seconds)
 
 
 def build_parser() -> argparse.ArgumentParser:
