@@ -2,7 +2,8 @@
 
 A submission document holds the submitted results JSON untouched plus the submitter's metadata
 (display name, links, flags); every displayed number is derived from the results, so an entry
-file cannot show numbers its results do not contain. Published paper numbers are entries too,
+file cannot show numbers its results do not contain; nor can it drop the "not a model result"
+flags (`leaderboard.flags`), read from the results too. Published paper numbers are entries too,
 with status "reported" and no results.
 """
 
@@ -14,19 +15,28 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from leaderboard.flags import WEIGHTLESS_RENDERERS, Flag, flags_of, method_parts
+
 ENTRY_FORMAT = 1
+NOT_COMPUTED = "not computed"  # the note prefix of a metric benchmark could not compute (value null, with the reason)
 # Built-in methods with no learned weights: they need no checkpoint hash.
-CHECKPOINT_FREE_METHODS = frozenset({"ground_truth", "random_motion"})
+CHECKPOINT_FREE_METHODS = frozenset({"ground_truth", "random_motion", *WEIGHTLESS_RENDERERS})
 REFERENCE_METHODS = frozenset({"ground_truth"})  # shown above the ranking, not ranked
 
 
 @dataclass(frozen=True)
 class MetricValue:
-    """A metric as shown: point value, optional 95% CI and sample count."""
+    """A metric as shown: point value, optional 95% CI and sample count; `note` says why it was not computed."""
 
     value: float | None
     ci95: tuple[float, float] | None = None
     n: int | None = None
+    note: str | None = None  # "not computed: <reason>" when value is None
+
+    @property
+    def not_computed(self) -> bool:
+        """Whether the run could not compute this metric (null with a reason): shown 'n/c', left out of ranks."""
+        return self.value is None and self.note is not None
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,25 @@ class Entry:
     notes: tuple[str, ...] = ()
     submitted_at: str | None = None
     report: tuple[str, ...] = ()  # picture names in the store's reports/<id>/ folder (leaderboard.reports)
+    flags: tuple[Flag, ...] = ()  # not a model result (mannequin/tiny renderer, ...): listed, never ranked
+
+    @property
+    def ranked(self) -> bool:
+        """Whether the row takes a place: a method's own result (no reference, no flag)."""
+        return self.role == "method" and not self.flags
+
+
+def checkpoint_free_method(name: str) -> bool:
+    """A built-in method without learned weights, or a composition of them ('ground_truth+mannequin')."""
+    return all(part in CHECKPOINT_FREE_METHODS for part in method_parts(name))
+
+
+def not_computed_note(record: dict) -> str | None:
+    """The reason of a metric record that is null with a 'not computed: reason' note, else None."""
+    note = record.get("note")
+    if record.get("value") is None and isinstance(note, str) and note.startswith(NOT_COMPUTED):
+        return note
+    return None
 
 
 def duplicate_key(results: dict) -> tuple[str, str, str]:
@@ -96,7 +125,7 @@ def make_submission(
 
 def _metric(record: dict) -> MetricValue:
     ci = record.get("ci95")
-    return MetricValue(record.get("value"), tuple(ci) if ci else None, record.get("n"))
+    return MetricValue(record.get("value"), tuple(ci) if ci else None, record.get("n"), not_computed_note(record))
 
 
 def entry_from_submission(doc: dict) -> Entry:
@@ -104,7 +133,7 @@ def entry_from_submission(doc: dict) -> Entry:
     results = doc["results"]
     method = results["method"]
     notes = [results["label"]] if results.get("label") else []
-    if doc.get("checkpoint_free") and method["name"] not in CHECKPOINT_FREE_METHODS:
+    if doc.get("checkpoint_free") and not checkpoint_free_method(method["name"]):
         notes.append("declared checkpoint-free: no checkpoint hash")
     return Entry(
         id=doc["id"],
@@ -122,4 +151,5 @@ def entry_from_submission(doc: dict) -> Entry:
         notes=tuple(notes),
         submitted_at=doc.get("submitted_at"),
         report=tuple(doc.get("report") or ()),
+        flags=flags_of(results),
     )

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Callable
 from html import escape
 from pathlib import Path
 from string import Template
 
 from leaderboard.boards import Board
-from leaderboard.entry import Entry
+from leaderboard.entry import Entry, MetricValue
 from leaderboard.formatting import (
+    NOT_COMPUTED_CELL,
+    coverage_note,
     format_ci,
     format_value,
     metric_header,
@@ -40,7 +43,19 @@ def _number_cell(value: float | None, ci: tuple[float, float] | None = None) -> 
     return f'<td data-value="{data}">{escape(format_value(value))}{ci_text}</td>'
 
 
-def _method_cell(entry: Entry) -> str:
+def _metric_cell(metric: MetricValue) -> str:
+    """A metric's cell; 'n/c' with the reason as its tooltip when the run could not compute it."""
+    if metric.not_computed:
+        return f'<td data-value="" class="nc"><abbr title="{escape(metric.note or "")}">{NOT_COMPUTED_CELL}</abbr></td>'
+    return _number_cell(metric.value, metric.ci95)
+
+
+def _method_cell(row: RankedRow, board: Board) -> str:
+    entry = row.entry
+    flags = "".join(
+        f'<span class="badge flag flag-{escape(f.key)}" title="{escape(f.detail)}">&#9888; {escape(f.text)}</span>'
+        for f in entry.flags
+    )
     notes = [n for n in entry.notes if n != "reported, not reproduced"]
     if entry.source and entry.status == "reported":
         notes.append(entry.source)
@@ -48,8 +63,9 @@ def _method_cell(entry: Entry) -> str:
         notes.append(f"version {entry.method_version}")
     if entry.checkpoint_sha256:
         notes.append(f"checkpoint {entry.checkpoint_sha256[:12]}")
+    notes += [n for n in (coverage_note(row, board),) if n]
     note_html = "".join(f'<span class="note">{escape(n)}</span>' for n in notes)
-    return f'<td data-value="{escape(entry.name.lower())}">{escape(entry.name)}{note_html}</td>'
+    return f'<td data-value="{escape(entry.name.lower())}">{escape(entry.name)}{flags}{note_html}</td>'
 
 
 def _links_cell(entry: Entry, reports_base: str | None = None) -> str:
@@ -65,11 +81,11 @@ def _links_cell(entry: Entry, reports_base: str | None = None) -> str:
 
 def _row(row: RankedRow, board: Board, order: int, reports_base: str | None = None) -> str:
     entry = row.entry
-    badge_class = "reported" if entry.status == "reported" else "reproduced"
+    badge_class = "reported" if entry.status == "reported" else "flag" if entry.flags else "reproduced"
     cells = (
         [f'<td data-value="{row.position if row.position is not None else ""}">{escape(position_text(row))}</td>',
-         _method_cell(entry)]
-        + [_number_cell(m.value, m.ci95) for m in (metric_of(entry, s.name) for s in board.metrics)]
+         _method_cell(row, board)]
+        + [_metric_cell(metric_of(entry, s.name)) for s in board.metrics]
         + [_number_cell(entry.extras.get(c)) for c in board.extra_columns]
         + [f'<td><span class="badge {badge_class}">{escape(status_text(entry))}</span></td>', _links_cell(entry, reports_base)]
     )
@@ -90,8 +106,13 @@ def _header(board: Board) -> str:
 
 def _panel(index: int, board: Board, entries: list[Entry], reports_base: str | None = None) -> str:
     rows = rank(entries, board)
-    references = "".join(_row(r, board, i, reports_base) for i, r in enumerate(rows) if r.position is None)
-    ranked = "".join(_row(r, board, i, reports_base) for i, r in enumerate(rows) if r.position is not None)
+
+    def body(keep: Callable[[RankedRow], bool]) -> str:
+        return "".join(_row(r, board, i, reports_base) for i, r in enumerate(rows) if keep(r))
+
+    references = body(lambda r: r.entry.role == "reference")
+    ranked = body(lambda r: r.position is not None)
+    unranked = body(lambda r: r.position is None and r.entry.role != "reference")
     notes = [f"<h2>{escape(board.id)}: {escape(board.title)}</h2>"]
     if board.pending:
         notes.append('<p class="pending">Protocol implementation pending: reported numbers only.</p>')
@@ -99,7 +120,8 @@ def _panel(index: int, board: Board, entries: list[Entry], reports_base: str | N
         notes.append(f"<p>Protocol definition: <code>{escape(board.doc)}</code></p>")
     table = (
         f'<table class="board" data-board="{escape(board.id)}">{_header(board)}'
-        f'<tbody class="reference">{references}</tbody><tbody class="ranked">{ranked}</tbody></table>'
+        f'<tbody class="reference">{references}</tbody><tbody class="ranked">{ranked}</tbody>'
+        f'<tbody class="unranked">{unranked}</tbody></table>'
     )
     return (
         f'<section class="panel" id="panel-{index}" role="tabpanel" aria-labelledby="tab-{index}">'

@@ -5,11 +5,15 @@ from __future__ import annotations
 from leaderboard.boards import Board
 from leaderboard.entry import Entry
 from leaderboard.formatting import (
-    format_metric,
+    NOT_COMPUTED_CELL,
+    UNRANKED,
+    coverage_note,
     format_value,
     markdown_text,
     metric_header,
     metric_of,
+    metric_text,
+    not_computed_reasons,
     position_text,
     safe_url,
     status_text,
@@ -26,7 +30,10 @@ Each value is the point estimate with its 95% bootstrap CI in brackets. Rank = m
 the protocol's metrics, each in its better direction (arrows); values whose CIs overlap tie on
 that metric, and equal mean ranks are shown as ties (`=2`). Ground-truth rows (`ref`) are not
 ranked. Rows marked *reported, not reproduced* are numbers copied from the MACE-Dance paper, not
-scored by this suite. Rules and submission: `docs/leaderboard.md`.
+scored by this suite. `n/c` = not computed by that run (the numbered reason is under the table); a
+row is ranked on the metrics it computed. Rows marked `unranked` with a ⚠ badge are **not a model
+result** (mannequin or tiny renderer, random-init backbones, stand-in test set): listed, never
+ranked. Rules and submission: `docs/leaderboard.md`.
 """
 
 
@@ -36,19 +43,25 @@ def _links(entry: Entry, reports_base: str | None = None) -> str:
     return " · ".join(f"[{label}](<{url}>)" for label, url in links if url)
 
 
-def _method(entry: Entry) -> str:
+def _method(row: RankedRow, board: Board) -> str:
+    entry = row.entry
     parts = [f"**{markdown_text(entry.name)}**"]
+    parts += [f"⚠ **{markdown_text(flag.text)}**" for flag in entry.flags]
     parts += [markdown_text(note) for note in entry.notes if note != "reported, not reproduced"]
     if entry.source and entry.status == "reported":
         parts.append(markdown_text(entry.source))
+    coverage = coverage_note(row, board)
+    if coverage:
+        parts.append(f"*{markdown_text(coverage)}*")
     return "<br>".join(parts)
 
 
-def _row(row: RankedRow, board: Board, reports_base: str | None = None) -> str:
+def _row(row: RankedRow, board: Board, footnotes: dict[str, int], reports_base: str | None = None) -> str:
     metrics = [metric_of(row.entry, spec.name) for spec in board.metrics]
+    position = f"*{UNRANKED}*" if position_text(row) == UNRANKED else position_text(row)
     cells = (
-        [position_text(row), _method(row.entry)]
-        + [format_metric(m) for m in metrics]
+        [position, _method(row, board)]
+        + [metric_text(m, footnotes) for m in metrics]
         + [format_value(row.entry.extras.get(c)) for c in board.extra_columns]
         + [status_text(row.entry), _links(row.entry, reports_base)]
     )
@@ -63,8 +76,13 @@ def board_markdown(board: Board, entries: list[Entry], reports_base: str | None 
         lines += ["**Protocol implementation pending**: reported numbers only, no submissions yet.", ""]
     if board.doc:
         lines += [f"Protocol definition: `{board.doc}`.", ""]
+    rows = rank(entries, board)
+    footnotes = not_computed_reasons(rows, board)
     lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += [_row(row, board, reports_base) for row in rank(entries, board)]
+    lines += [_row(row, board, footnotes, reports_base) for row in rows]
+    if footnotes:
+        lines += ["", f"`{NOT_COMPUTED_CELL}` (not computed):", ""]
+        lines += [f"{number}. {markdown_text(reason)}" for reason, number in footnotes.items()]
     return "\n".join(lines)
 
 

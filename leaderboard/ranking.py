@@ -3,8 +3,11 @@
 Per metric, entries are ordered best first; walking that order, an entry joins the current tie
 group when its value equals the group leader's or both have 95% CIs that overlap the leader's.
 A tie group shares the mean of the places it spans; entries without the metric share the last
-places. An entry's score is its mean rank over all the protocol's metrics; equal scores share a
-position and are reported as ties ("=2"). Reference rows (ground truth) are listed, not ranked.
+places, except entries that could not compute it (n/c, with a reason): they are left out of that
+metric. An entry's score is its mean rank over the protocol's metrics it has a rank on; equal scores
+share a position and are reported as ties ("=2"). Reference rows (ground truth) and flagged rows (not
+a model result: mannequin or tiny renderer, random-init backbones, stand-in test set) are listed, not
+ranked, and do not move the ranked rows.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ _SCORE_DECIMALS = 9
 
 @dataclass(frozen=True)
 class RankedRow:
-    """An entry with its place: `position` is None for reference rows."""
+    """An entry with its place: `position` is None for reference and unranked (flagged) rows."""
 
     entry: Entry
     position: int | None
@@ -49,9 +52,10 @@ def _groups(ordered: list[tuple[str, MetricValue]]) -> list[list[str]]:
 
 def metric_ranks(entries: list[Entry], spec: MetricSpec) -> dict[str, float]:
     """Fractional rank (1 = best) of every entry on one metric, ties by CI overlap."""
-    have = [(e.id, e.metrics[spec.name]) for e in entries if e.metrics.get(spec.name, MetricValue(None)).value is not None]
+    values = {e.id: e.metrics.get(spec.name, MetricValue(None)) for e in entries}
+    have = [(i, m) for i, m in values.items() if m.value is not None]
     have.sort(key=lambda item: item[1].value if spec.better == "lower" else -item[1].value)
-    missing = [e.id for e in entries if e.id not in {i for i, _ in have}]
+    missing = [i for i, m in values.items() if m.value is None and not m.not_computed]
     ranks: dict[str, float] = {}
     place = 1
     for group in _groups(have) + ([missing] if missing else []):
@@ -61,18 +65,24 @@ def metric_ranks(entries: list[Entry], spec: MetricSpec) -> dict[str, float]:
     return ranks
 
 
+def _entry_ranks(entries: list[Entry], board: Board) -> dict[str, dict[str, float]]:
+    """Each entry's per-metric ranks (metrics it did not compute left out)."""
+    per_metric = {spec.name: metric_ranks(entries, spec) for spec in board.metrics}
+    return {e.id: {m: r[e.id] for m, r in per_metric.items() if e.id in r} for e in entries}
+
+
 def rank(entries: list[Entry], board: Board) -> list[RankedRow]:
-    """Reference rows first (in the given order), then ranked rows by position, then name."""
+    """Reference rows first (in the given order), then ranked rows by position, then name, then unranked rows."""
     references = [e for e in entries if e.role == "reference"]
-    ranked = [e for e in entries if e.role != "reference"]
-    per_metric = {spec.name: metric_ranks(ranked, spec) for spec in board.metrics}
-    scores = {
-        e.id: round(sum(per_metric[m][e.id] for m in per_metric) / len(per_metric), _SCORE_DECIMALS)
-        for e in ranked
-    }
+    candidates = [e for e in entries if e.ranked]
+    ranks = _entry_ranks(candidates, board)
+    ranked = [e for e in candidates if ranks[e.id]]  # an entry that computed no metric has no place
+    scores = {e.id: round(sum(ranks[e.id].values()) / len(ranks[e.id]), _SCORE_DECIMALS) for e in ranked}
     rows = [RankedRow(e, None, False, None, {}) for e in references]
     for e in sorted(ranked, key=lambda e: (scores[e.id], e.name.lower(), e.id)):
         position = 1 + sum(1 for s in scores.values() if s < scores[e.id])
         tied = sum(1 for s in scores.values() if s == scores[e.id]) > 1
-        rows.append(RankedRow(e, position, tied, scores[e.id], {m: r[e.id] for m, r in per_metric.items()}))
+        rows.append(RankedRow(e, position, tied, scores[e.id], ranks[e.id]))
+    unranked = [e for e in entries if e.role != "reference" and e.id not in scores]
+    rows += [RankedRow(e, None, False, None, {}) for e in sorted(unranked, key=lambda e: (e.name.lower(), e.id))]
     return rows

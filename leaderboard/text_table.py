@@ -5,10 +5,11 @@ from __future__ import annotations
 from leaderboard.boards import Board
 from leaderboard.entry import Entry
 from leaderboard.formatting import (
-    format_metric,
     format_value,
     metric_header,
     metric_of,
+    metric_text,
+    not_computed_reasons,
     plain,
     position_text,
     status_text,
@@ -18,11 +19,11 @@ from leaderboard.ranking import RankedRow, rank
 PENDING_NOTE = "protocol implementation pending: reported numbers only"
 
 
-def _cells(row: RankedRow, board: Board) -> list[str]:
+def _cells(row: RankedRow, board: Board, footnotes: dict[str, int]) -> list[str]:
     metrics = [metric_of(row.entry, spec.name) for spec in board.metrics]
     return (
-        [position_text(row), plain(row.entry.name)]
-        + [format_metric(m) for m in metrics]
+        [position_text(row), " ".join([plain(row.entry.name), *(f"[{f.text}]" for f in row.entry.flags)])]
+        + [metric_text(m, footnotes) for m in metrics]
         + [format_value(row.entry.extras.get(c)) for c in board.extra_columns]
         + [status_text(row.entry)]
     )
@@ -31,7 +32,9 @@ def _cells(row: RankedRow, board: Board) -> list[str]:
 def board_table(board: Board, entries: list[Entry]) -> str:
     """Aligned columns: position, method, each metric as 'value [CI]', extras, status."""
     header = ["#", "method", *map(metric_header, board.metrics), *board.extra_columns, "status"]
-    rows = [_cells(row, board) for row in rank(entries, board)]
+    ranked = rank(entries, board)
+    footnotes = not_computed_reasons(ranked, board)
+    rows = [_cells(row, board, footnotes) for row in ranked]
     widths = [max(len(cells[i]) for cells in [header, *rows]) for i in range(len(header))]
     out = [f"{board.id}: {plain(board.title)}"]
     if board.pending:
@@ -40,6 +43,7 @@ def board_table(board: Board, entries: list[Entry]) -> str:
         out.append("  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip())
     if not rows:
         out.append("(no entries)")
+    out += [f"n/c ({number}): {plain(reason)}" for reason, number in footnotes.items()]
     return "\n".join(out)
 
 

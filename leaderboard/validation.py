@@ -2,7 +2,9 @@
 
 Every check runs even when an earlier one failed, so a rejected submission gets all its reasons
 at once. Values within `RANGE_SLACK` of a bound count as inside it: floating-point noise (the
-Bailando FID form gives -8e-6 for two identical sets) is not an error.
+Bailando FID form gives -8e-6 for two identical sets) is not an error. A metric the run could not compute
+(value and CI null, n 0, a "not computed: <reason>" note, e.g. missing VBench weights) is accepted and shown
+as n/c; a null without that note, NaN or infinity is refused.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import jsonschema
 from benchmark.protocols.registry import PROTOCOLS, Protocol
 from benchmark.results import load_schema
 from leaderboard.boards import BOARDS
-from leaderboard.entry import CHECKPOINT_FREE_METHODS
+from leaderboard.entry import NOT_COMPUTED, checkpoint_free_method, not_computed_note
 
 RANGE_SLACK = 1e-4
 MAX_NAME_CHARS = 100
-MAX_LABEL_CHARS = 300
+MAX_LABEL_CHARS = 1000  # a video run's label joins the motion method's, the renderer's and the test set's
+MAX_NOTE_CHARS = 1000  # a not-computed reason names the weight file, where it was looked for and where to get it
 MAX_URL_CHARS = 500
 REQUIRED_ENVIRONMENT = ("python", "numpy", "torch", "device", "platform")
 
@@ -94,15 +97,30 @@ def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _not_computed_problems(where: str, record: dict) -> list[str]:
+    """A metric benchmark could not compute: null value and CI, n 0, a safe 'not computed: reason' note."""
+    problems = text_problems(f"{where}.note", record["note"], MAX_NOTE_CHARS)
+    if record.get("ci95") is not None:
+        problems.append(f"{where}.ci95 must be null for a metric that was not computed")
+    if record.get("n") != 0:
+        problems.append(f"{where}.n must be 0 for a metric that was not computed, got {record.get('n')!r}")
+    return problems
+
+
 def _metric_problems(name: str, record: Any, spec: Any) -> list[str]:
-    """Value present, finite, in range; CI two finite ordered numbers around it; n >= 1."""
+    """Value present, finite, in range; CI two finite ordered numbers around it; n >= 1 (or not computed, with why)."""
     where = f"metrics.{name}"
     if not isinstance(record, dict):
         return [f"{where} is missing (required by the protocol)"]
-    value, ci, n = record.get("value"), record.get("ci95"), record.get("n")
+    better = record.get("better")
     problems = []
+    if spec is not None and better is not None and better != spec.better:
+        problems.append(f"{where}.better is {better!r} but the protocol says {spec.better!r}")
+    if not_computed_note(record) is not None:
+        return problems + _not_computed_problems(where, record)
+    value, ci, n = record.get("value"), record.get("ci95"), record.get("n")
     if value is None:
-        problems.append(f"{where}.value is null: the metric was not computed")
+        problems.append(f"{where}.value is null without a '{NOT_COMPUTED}: <reason>' note: say why it was not computed")
     elif not _finite(value):
         problems.append(f"{where}.value is not a finite number: {value!r}")
     elif spec is not None and not spec.low - RANGE_SLACK <= value <= spec.high + RANGE_SLACK:
@@ -119,9 +137,6 @@ def _metric_problems(name: str, record: Any, spec: Any) -> list[str]:
             problems.append(f"{where}.value {value:.6g} lies outside its ci95 [{ci[0]:.6g}, {ci[1]:.6g}]")
     if not isinstance(n, int) or n < 1:
         problems.append(f"{where}.n must be a positive integer, got {n!r}")
-    better = record.get("better")
-    if spec is not None and better is not None and better != spec.better:
-        problems.append(f"{where}.better is {better!r} but the protocol says {spec.better!r}")
     return problems
 
 
@@ -149,7 +164,8 @@ def _provenance_problems(results: dict, checkpoint_free: bool) -> list[str]:
     problems = text_problems("method.name", method.get("name"))
     problems += text_problems("method.version", method.get("version"))
     name = method.get("name")
-    if not method.get("checkpoint_sha256") and not checkpoint_free and name not in CHECKPOINT_FREE_METHODS:
+    weightless = isinstance(name, str) and checkpoint_free_method(name)
+    if not method.get("checkpoint_sha256") and not checkpoint_free and not weightless:
         problems.append(
             "method.checkpoint_sha256 is null: record the checkpoint's sha256, or declare a method "
             "without learned weights with --checkpoint-free"
@@ -173,6 +189,9 @@ def results_problems(results: dict, *, checkpoint_free: bool = False) -> list[st
     if protocol is not None:
         for spec in protocol.metrics:
             problems += _metric_problems(spec.name, metrics.get(spec.name), spec)
+        records = [metrics.get(spec.name) for spec in protocol.metrics]
+        if records and all(isinstance(r, dict) and not_computed_note(r) for r in records):
+            problems.append(f"no metric of {protocol.id} was computed: nothing to show or rank")
     required = {s.name for s in protocol.metrics} if protocol else set()
     for name, record in metrics.items():  # metrics beyond the protocol's: only no NaN/inf
         if name in required or not isinstance(record, dict):

@@ -27,17 +27,18 @@
       var ascending = th.getAttribute("aria-sort") !== "ascending";
       table.querySelectorAll("thead th").forEach(function (h) { h.removeAttribute("aria-sort"); });
       th.setAttribute("aria-sort", ascending ? "ascending" : "descending");
-      var body = table.querySelector("tbody.ranked");
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = cellKey(a, column, numeric), y = cellKey(b, column, numeric);
-        if (x === null || y === null) {
-          return (x === null) - (y === null) || a.getAttribute("data-order") - b.getAttribute("data-order");
-        }
-        var order = x < y ? -1 : x > y ? 1 : 0;
-        return (ascending ? order : -order) || a.getAttribute("data-order") - b.getAttribute("data-order");
+      table.querySelectorAll("tbody.ranked, tbody.unranked").forEach(function (body) {
+        var rows = Array.prototype.slice.call(body.rows);
+        rows.sort(function (a, b) {
+          var x = cellKey(a, column, numeric), y = cellKey(b, column, numeric);
+          if (x === null || y === null) {
+            return (x === null) - (y === null) || a.getAttribute("data-order") - b.getAttribute("data-order");
+          }
+          var order = x < y ? -1 : x > y ? 1 : 0;
+          return (ascending ? order : -order) || a.getAttribute("data-order") - b.getAttribute("data-order");
+        });
+        rows.forEach(function (row) { body.appendChild(row); });
       });
-      rows.forEach(function (row) { body.appendChild(row); });
     });
   });
 })();

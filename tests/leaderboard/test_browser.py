@@ -6,9 +6,11 @@ a missing browser fails these tests; elsewhere they are skipped with the reason.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from leaderboard.entry import make_submission
 from leaderboard.store import Store
 from tests.leaderboard.test_submission import make_results
 
+MANNEQUIN_RUN = Path(__file__).resolve().parents[1] / "fixtures" / "leaderboard" / "mace_dance_mannequin_ma_video_at_mace.json"
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 CHROMIUM_FLAGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -65,6 +68,7 @@ def page_url(tmp_path_factory) -> str:
     store = Store(f"sqlite:///{root / 'lb.sqlite'}", root / "entries")
     store.add(make_submission(make_results(method="evil"), name=EVIL, code_url="javascript:window.__pwned=3"))
     store.add(make_submission(make_results(method="plain", fid_k=20.0), name="Plain method"))
+    store.add(make_submission(json.loads(MANNEQUIN_RUN.read_text())))  # ma_video@mace: n/c cells, unranked row
     assert main(["render", "--out", str(root / "out"), "--db", store.url, "--entries", str(store.entries_dir)]) == 0
     return (root / "out" / "index.html").as_uri()
 
@@ -129,3 +133,19 @@ def test_injected_script_does_not_execute(driver, page_url):
     assert driver.execute_script("return document.scripts.length") == 1
     assert not panel.find_elements(By.TAG_NAME, "img")
     assert not driver.find_elements(By.CSS_SELECTOR, 'a[href^="javascript"]')
+
+
+def test_unranked_video_row_keeps_its_place_and_explains_n_c(driver, page_url):
+    from selenium.webdriver.common.by import By
+
+    driver.get(page_url)
+    panel = _open_tab(driver, "ma_video@mace")
+    unranked = panel.find_elements(By.CSS_SELECTOR, "tbody.unranked tr")
+    assert len(unranked) == 1 and "mannequin renderer: not a model result" in unranked[0].text
+    assert unranked[0].find_element(By.TAG_NAME, "td").text == "unranked"
+    reasons = [a.get_attribute("title") for a in unranked[0].find_elements(By.CSS_SELECTOR, "td.nc abbr")]
+    assert len(reasons) == 5 and all(r.startswith("not computed: weight file") for r in reasons)
+    header = next(b for b in panel.find_elements(By.CSS_SELECTOR, "th button.sort") if b.text.startswith("tf"))
+    header.click()  # sorting reorders inside each body: the unranked row never joins the ranking
+    assert "MACE-Dance" in _names(panel) and "mace_dance+mannequin" not in _names(panel)
+    assert len(panel.find_elements(By.CSS_SELECTOR, "tbody.unranked tr")) == 1
