@@ -35,6 +35,16 @@ def run_scoring(produce: Callable[[], dict], out: Path, report: Callable[[dict],
     return 0
 
 
+def method_options(args: argparse.Namespace) -> dict[str, str]:
+    """The create_method options a command line gives: a checkpoint, or a motions folder (motion_folder)."""
+    options = {"checkpoint": str(args.checkpoint)} if getattr(args, "checkpoint", None) else {}
+    if getattr(args, "motions", None) is not None:
+        if args.method != "motion_folder":
+            raise ValueError(f"--motions is read by --method motion_folder, not {args.method}")
+        options.update(path=str(args.motions), layout=args.motions_format)
+    return options
+
+
 def parse_weights(items: Sequence[str]) -> dict[str, Path]:
     """DIM=PATH command-line items as a dict; ValueError naming a malformed item."""
     weights = {}

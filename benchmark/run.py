@@ -15,7 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from benchmark.cli import run_scoring
+from benchmark.cli import method_options, run_scoring
+from benchmark.inputs.baseline_outputs import PRED_FORMATS
 from benchmark.inputs.motion_sets import MotionSet, find_music, load_motion_set
 from benchmark.methods import Method, TestItem, available_methods, create_method
 from benchmark.pipelines.motion3d import BeatSource, score_motion3d
@@ -69,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--checkpoint", type=Path,
                         help="checkpoint for methods that load one (mace_dance, edge); default: their demo checkpoint")
+    parser.add_argument("--motions", type=Path, help="--method motion_folder: folder of another method's motions "
+                        "(<id>.npy|.pkl|.bvh|.npz|.csv matched to the test items by id)")
+    parser.add_argument("--motions-format", default="suite", choices=("suite", *PRED_FORMATS),
+                        help="layout of --motions: the suite's formats (default) or a baseline's released outputs")
     parser.add_argument("--bootstrap", type=int, default=1000)
     parser.add_argument("--out", type=Path, help="results JSON (default: outputs/<method>_<protocol>.json; video "
                         "protocols: outputs/<method>_<appearance>_<protocol>.json)")
@@ -122,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError(f"benchmark.run generates for motion3d and ma_video protocols, not {protocol.kind} "
                              f"({protocol.id}); score existing outputs with python -m benchmark.evaluate")
         reject_video_options(args, protocol.id)
-        method = create_method(args.method, **({"checkpoint": str(args.checkpoint)} if args.checkpoint else {}))
+        method = create_method(args.method, **method_options(args))
         items, gt = load_items(data)
         pred, seconds = generate(method, items, args.seed)
         reference = load_motion_set(args.gt_reference, name="GT reference") if args.gt_reference else None

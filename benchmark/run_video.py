@@ -15,7 +15,7 @@ from typing import Any
 
 import torch
 
-from benchmark.cli import parse_weights
+from benchmark.cli import method_options, parse_weights
 from benchmark.inputs.keypoint_cache import pose_source
 from benchmark.inputs.video_items import VideoTestSet, ma_data_set, music_folder_set, standin_set
 from benchmark.methods import create_method
@@ -121,7 +121,7 @@ def produce_video(args: argparse.Namespace, protocol: MaVideoProtocol, out: Path
     pose = pose_source(args.pose_estimator or DEFAULT_POSE, args.vitpose_checkpoint, args.vitpose_detector)
     weights = parse_weights(args.weights or [])
     metrics, missing = available_appearance_metrics(protocol, weights, device, bool(args.random_init))
-    method = create_method(args.method, **({"checkpoint": str(args.checkpoint)} if args.checkpoint else {}))
+    method = create_method(args.method, **method_options(args))
     if method.needs_ground_truth:
         raise ValueError(f"{args.method} replays GT motion, and these test items have none (the stand-in and MA-Data "
                          "hold GT videos, not 3D motion); score GT videos with python -m benchmark.evaluate")

@@ -237,3 +237,27 @@ def test_an_unknown_renderer_lists_the_known_ones() -> None:
 
 def test_ground_truth_needs_gt_motion_which_video_test_sets_lack(tmp_path, capsys) -> None:
     assert "replays GT motion" in _fails(tmp_path, capsys, "--method", "ground_truth")
+
+
+def test_another_methods_motion_folder_is_rendered_as_its_own_composition(tmp_path, monkeypatch, capsys) -> None:
+    """`--method motion_folder --motions DIR`: motions made elsewhere (here the bundled dancer's), by item id."""
+    import shutil
+
+    from manifests.sample import SAMPLE_ROOT
+
+    monkeypatch.setattr(run_video, "pose_source", _fast_pose)
+    folder = tmp_path / "their_motions"
+    folder.mkdir()
+    for k in range(2):
+        shutil.copy(SAMPLE_ROOT / "motion" / f"s00{k + 1}.npy", folder / f"standin_00{k}.npy")
+    code, results = _run(tmp_path / "folder.json", "--method", "motion_folder", "--motions", str(folder),
+                         "--limit", "2", "--seconds", "4")  # fmt: skip
+    assert code == 0
+    validate(results)
+    assert results["method"]["name"] == "motion_folder+mannequin"
+    assert results["method"]["config"]["motion"]["config"]["path"] == str(folder)
+    assert _durations(tmp_path / "folder_videos" / "standin_000.mp4")[0] == 64  # 4 s at 16 fps
+    code, _ = _run(tmp_path / "long.json", "--method", "motion_folder", "--motions", str(folder), "--limit", "1")
+    assert code == 1 and "standin_000 has 4.00 s of motion, the item needs 5.00 s" in capsys.readouterr().err
+    code, _ = _run(tmp_path / "wrong.json", "--method", "mace_dance", "--motions", str(folder), "--limit", "1")
+    assert code == 1 and "--motions is read by --method motion_folder" in capsys.readouterr().err
