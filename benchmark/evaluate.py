@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from collections.abc import Callable
 from pathlib import Path
 
@@ -71,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--beat-cache", type=Path,
                         help=f"3D: folder caching music beats by audio content and pipeline (default {DEFAULT_BEAT_CACHE})")
     parser.add_argument("--fps", type=float, help="3D: frame rate of stacked positions (folders carry theirs)")
+    parser.add_argument("--robust-ground", action="store_true",
+                        help="3D corrected protocols: FSR contact heights above each sequence's floor estimate instead of "
+                        "LODGE's frame-0 toe height (a dance that starts in the air is grounded wrong); compat keeps LODGE's")
     parser.add_argument("--skeleton-map", metavar="NAME|FILE.yaml",
                         help="3D: joint map of .bvh / named-positions .npz/.csv files on another rig onto SMPL-24: "
                         f"a shipped map ({', '.join(shipped_map_names())}) or a YAML file "
@@ -125,6 +129,8 @@ _MA_VIDEO_OPTIONS = ("ma_data", "standin", "weights", "random_init", "device", "
 
 def _score_motion3d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
     _reject(args, protocol, (*_POSE_OPTIONS, *_VIDEO_OPTIONS, *_MA_VIDEO_OPTIONS))
+    if args.robust_ground and protocol.compat_with != "corrected":
+        raise ValueError(f"--robust-ground changes FSR; {protocol.id} reproduces LODGE's frame-0 ground (use a @v1 protocol)")
     _require_pair(args, protocol)
     mapping = skeleton_map(args.skeleton_map) if args.skeleton_map else None
     gt = load_motion_set(args.gt, args.fps, "GT", mapping)
@@ -134,6 +140,8 @@ def _score_motion3d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
         pred = load_motion_set(args.pred, args.fps, "pred", mapping)
     reference = load_motion_set(args.gt_reference, args.fps, "GT reference", mapping) if args.gt_reference else None
     beats = BeatSource.from_args(args.music, args.gt_beats, args.pred_beats, args.beat_cache or DEFAULT_BEAT_CACHE)
+    if args.robust_ground:
+        protocol = replace(protocol, robust_ground=True)
     return score_motion3d(protocol, gt, pred, reference, beats, method=_method(args), n_boot=args.bootstrap, seed=args.seed)
 
 

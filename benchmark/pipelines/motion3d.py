@@ -27,7 +27,7 @@ from benchmark.metrics.motion.beat_align import (
     mean_score,
     onehot_to_frames,
 )
-from benchmark.metrics.motion.floor import DRIFT_WARN_METRES, floor_height
+from benchmark.metrics.motion.floor import DRIFT_WARN_METRES, FLOOR_PERCENTILE, floor_height
 from benchmark.metrics.motion.foot_contact import pfc_scores
 from benchmark.metrics.motion.foot_skating import foot_skating_ratios, fsr_mean
 from benchmark.metrics.motion.frechet import normalize
@@ -39,6 +39,9 @@ from benchmark.pipelines.common import assemble_results, fid_div_metrics, group_
 from benchmark.protocols.registry import Protocol
 from benchmark.results import metric_entry
 from models.music.reference_beats import bailando_music_beats, lodge_music_beats
+
+ROBUST_GROUND_NOTE = (f"FSR contact heights above each sequence's floor (the {FLOOR_PERCENTILE:g}th percentile of its lowest "
+                      "foot joint over all frames), not LODGE's frame-0 toe height")
 
 log = logging.getLogger(__name__)
 
@@ -247,7 +250,8 @@ def _extra_metric(protocol: Protocol, name: str, joints: dict[str, np.ndarray], 
     elif name == "pfc":
         scores = {i: float(pfc_scores(joints[i], up_axis="y")) for i in joints}
     else:
-        ratios = {i: foot_skating_ratios(joints[i]) for i in joints}
+        ratios = {i: foot_skating_ratios(joints[i], floor_height(joints[i]) if protocol.robust_ground else None)
+                  for i in joints}
         left, right = {i: r[0] for i, r in ratios.items()}, {i: r[1] for i, r in ratios.items()}
         value = fsr_mean(list(left.values()), list(right.values()), exclude_undefined=protocol.compat_with == "corrected")
         both = {i: (left[i] + right[i]) / 2 for i in left}
@@ -380,6 +384,8 @@ def score_motion3d(
     }
     if snapped:
         protocol_block["fps_snapped_from"] = snapped
+    if protocol.robust_ground:
+        protocol_block["fsr_ground"] = ROBUST_GROUND_NOTE
     grouped = {role: [len(set(ids.values())), len(ids)] for role, ids in sources.items() if ids is not None}
     if grouped:
         protocol_block["bootstrap"] = {"grouped_by": "source sequence (ids <source>_w<k>)", **grouped}

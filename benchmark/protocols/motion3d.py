@@ -35,6 +35,7 @@ class Protocol(ProtocolBase):
     extra: tuple[str, ...] = ()
     grouped_bootstrap: bool = False  # CIs resample source sequences, then their windows (ids `<source>_w<k>`)
     bas_smoothing_seconds: float | None = None  # None: Bailando's 5-frame speed smoothing whatever the fps
+    robust_ground: bool = False  # FSR contact heights above the sequence's floor estimate, not LODGE's frame 0
 
 
 _FID_K = MetricSpec("fid_k", "lower", description="Frechet distance of kinetic features")

@@ -68,11 +68,12 @@ def _side_ratio(ankle: np.ndarray, toe: np.ndarray, side: str) -> float:
     return int(slides.sum()) / n_contact
 
 
-def foot_skating_ratios(joints: np.ndarray) -> tuple[float, float]:
-    """(left, right) sliding ratios of one sequence of SMPL-X joint positions (T, J>=12, 3)."""
+def foot_skating_ratios(joints: np.ndarray, ground: float | None = None) -> tuple[float, float]:
+    """(left, right) sliding ratios of one sequence of SMPL-X joint positions (T, J>=12, 3), contact heights read
+    above `ground` (None: LODGE's frame-0 `ground_height`)."""
     pos = _check_joints(joints)
     grounded = pos[:, [LEFT_ANKLE, RIGHT_ANKLE, LEFT_TOE, RIGHT_TOE]].copy()
-    grounded[..., 1] -= ground_height(pos)
+    grounded[..., 1] -= ground_height(pos) if ground is None else ground
     left = _side_ratio(grounded[:, 0], grounded[:, 2], "left")
     right = _side_ratio(grounded[:, 1], grounded[:, 3], "right")
     return left, right

@@ -100,3 +100,31 @@ def test_windows_of_few_sequences_get_a_grouped_and_wider_ci_in_v1_only(tmp_path
     # compat: the published (ungrouped) resampling, whatever the ids
     assert runs["s{k}_w{j}", "finedance3d@lodge"]["metrics"]["div_k"]["ci95"] == \
         runs["s{k}x{j}", "finedance3d@lodge"]["metrics"]["div_k"]["ci95"]  # fmt: skip
+
+
+def test_robust_ground_is_not_thrown_by_a_dance_that_starts_in_the_air(tmp_path):
+    """Frame 0 lifted 40 cm (a jump at the start): LODGE's frame-0 ground moves with it and every later frame is
+    read 40 cm below the ground; with --robust-ground (v1 only) FSR barely moves (one frame of 120 differs); the
+    compat protocol refuses the option."""
+    gt = _gt_folder(tmp_path)
+    dances = np.stack([load_motion(gt / f"s{k}.npy").positions() for k in range(6)])
+    jumped = dances.copy()
+    jumped[:, 0, :, 1] += 0.4
+    np.save(tmp_path / "plain.npy", dances)
+    np.save(tmp_path / "jumped.npy", jumped)
+    fsr, notes = {}, {}
+    for pred in ("plain", "jumped"):
+        for extra in ((), ("--robust-ground",)):
+            code, results = _evaluate(tmp_path, "--protocol", "finedance3d@v1", "--gt", str(gt),
+                                      "--pred", str(tmp_path / f"{pred}.npy"), "--fps", "30", *extra)  # fmt: skip
+            assert code == 0
+            fsr[pred, bool(extra)] = results["metrics"]["fsr"]["value"]
+            notes[pred, bool(extra)] = results["protocol"].get("fsr_ground")
+    lodge_shift = abs(fsr["jumped", False] - fsr["plain", False])
+    robust_shift = abs(fsr["jumped", True] - fsr["plain", True])
+    assert robust_shift < 0.005 and lodge_shift > 0.02 and lodge_shift > 5 * robust_shift, fsr  # measured 0.0014 vs 0.030
+    assert notes["jumped", True].startswith("FSR contact heights above each sequence's floor")
+    assert notes["jumped", False] is None
+    code, _ = _evaluate(tmp_path, "--protocol", "finedance3d@lodge", "--gt", str(gt), "--pred", str(tmp_path / "plain.npy"),
+                        "--fps", "30", "--robust-ground")  # fmt: skip
+    assert code != 0
