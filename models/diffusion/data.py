@@ -6,13 +6,15 @@ Layout: `ROOT/motion/<id>.{npy,pkl}` and `ROOT/music/<id>.{wav,ogg,mp3,flac,m4a,
 music = a precomputed (T,35) feature, as FineDance ships). AIST++ motions (`..._mBR0_...`) also find
 `music/mBR0.*`. Splits and genres come from `ROOT/sample.json` (the bundled sample's index) or
 `ROOT/splits.json` ({"train": [ids], "val": [...], "test": [...]}); otherwise every file is train.
-AIST++ names give the genre (`gBR_...` -> "BR"). A manifest (`*.parquet`, manifests/schema.py) gives
+`ROOT/genres.json` ({id: genre}) gives genres; else AIST++ names do (`gBR_...` -> "BR"). When a split index
+exists, files it does not list are still trained on, with a warning naming them (never silently). A manifest (`*.parquet`, manifests/schema.py) gives
 each ok row's motion and audio files (relative to the manifest), split and genre.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +35,8 @@ _AIST_GENRE = re.compile(r"^g([A-Z]{2})_")
 _AIST_MUSIC = re.compile(r"_(m[A-Z]{2}\d)_")
 
 
+log = logging.getLogger(__name__)
+
 @dataclass(frozen=True)
 class DanceClip:
     """One aligned sequence: EDGE representation (T,151), music feature (T,35), genre, split."""
@@ -50,12 +54,32 @@ def _index(root: Path) -> dict[str, tuple[str, str]]:
     if sample.is_file():
         return {i: (item["split"], item["genre"]) for i, item in load_sample_index(root).items()}
     if splits.is_file():
-        try:
-            table = json.loads(splits.read_text(encoding="utf-8"))
-            return {i: (split, UNKNOWN_GENRE) for split, ids in table.items() for i in ids}
-        except (ValueError, AttributeError, TypeError) as error:
-            raise ValueError(f"{splits}: expected {{split: [ids]}} JSON ({error})") from error
+        table = _read_json_table(splits, "{split: [ids]}")
+        return {i: (split, UNKNOWN_GENRE) for split, ids in table.items() for i in ids}
     return {}
+
+
+def _read_json_table(path: Path, form: str) -> dict:
+    """A JSON object from `path`; ValueError naming the file and the expected form otherwise."""
+    try:
+        table = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(table, dict):
+            raise TypeError(f"a {type(table).__name__}, not an object")
+        return table
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{path}: expected {form} JSON ({error})") from error
+
+
+def _genres(root: Path) -> dict[str, str]:
+    """id -> genre from ROOT/genres.json, empty when absent."""
+    path = root / "genres.json"
+    if not path.is_file():
+        return {}
+    table = _read_json_table(path, "{id: genre}")
+    bad = [i for i, g in table.items() if not isinstance(g, str) or not g]
+    if bad:
+        raise ValueError(f"{path}: genres must be non-empty strings; not for {bad[:5]}")
+    return table
 
 
 def find_music_file(music_dir: Path, clip_id: str) -> Path:
@@ -103,12 +127,17 @@ def load_dance_folder(root: str | Path, cache_dir: Path | None = None) -> list[D
     files = sorted(p for p in motion_dir.iterdir() if p.suffix in MOTION_SUFFIXES)
     if not files:
         raise ValueError(f"{motion_dir}: no motion files ({'/'.join(MOTION_SUFFIXES)})")
-    index = _index(root)
+    index, genres = _index(root), _genres(root)
+    unlisted = [p.stem for p in files if index and p.stem not in index]
+    if unlisted:
+        log.warning("%s: %d motion files are in no split of its index (trained on as 'train'): %s", root,
+                    len(unlisted), ", ".join(unlisted[:10]))  # fmt: skip
     clips = []
     for path in files:
         clip_id = path.stem
         aist = _AIST_GENRE.match(clip_id)
         split, genre = index.get(clip_id, ("train", aist.group(1) if aist else UNKNOWN_GENRE))
+        genre = genres.get(clip_id, genre)
         clips.append(_aligned_clip(clip_id, path, find_music_file(music_dir, clip_id), cache_dir, split, genre))
     return clips
 

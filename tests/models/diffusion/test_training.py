@@ -179,3 +179,19 @@ def test_resume_after_kill_reproduces_the_uninterrupted_run(dance_folder: Path, 
         torch.testing.assert_close(a, b, msg=name)
     logged = [json.loads(line)["step"] for line in (out / LOG).read_text().splitlines()]
     assert logged == list(range(5, steps + 1, 5))
+
+
+def test_a_folder_carries_genres_and_unlisted_ids_are_named(dance_folder: Path, tmp_path: Path, caplog) -> None:
+    root = tmp_path / "custom"
+    shutil.copytree(dance_folder, root)
+    (root / "splits.json").write_text(json.dumps({"train": ["s001"], "test": ["s004"]}))  # s005 is in no split
+    (root / "genres.json").write_text(json.dumps({"s001": "Popping", "s004": "Jazz"}))
+    with caplog.at_level("WARNING"):
+        clips = {c.id: c for c in load_dance_clips(root)}
+    assert (clips["s001"].genre, clips["s001"].split) == ("Popping", "train")
+    assert (clips["s004"].genre, clips["s004"].split) == ("Jazz", "test")
+    assert clips["s005"].genre == "unknown" and clips["s005"].split == "train"
+    assert "1 motion files are in no split of its index" in caplog.text and "s005" in caplog.text
+    (root / "genres.json").write_text(json.dumps(["Jazz"]))
+    with pytest.raises(ValueError, match="genres.json: expected \\{id: genre\\} JSON"):
+        load_dance_clips(root)
