@@ -1,4 +1,5 @@
-"""Pictures beside a results JSON: beat alignment per item, metric bars against the GT, loss curves.
+"""Pictures beside a results JSON: beat alignment per item and metric bars against the GT (training runs plot
+their loss curve themselves: models/plots.py).
 
 People look before they read: a BAS of 0.2 says little, a plot of the music's beats against the
 dance's velocity minima shows at once whether they line up. Headless (Agg), written atomically.
@@ -6,7 +7,6 @@ dance's velocity minima shows at once whether they line up. Headless (Agg), writ
 
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any
@@ -16,19 +16,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from models.files import atomic_path  # noqa: E402
+from models.plots import save_figure  # noqa: E402
 
 MAX_BEAT_PLOTS = 12  # a report, not an archive: the first items only
-
-
-def _save(fig: plt.Figure, out: Path) -> Path:
-    """Write the figure as PNG atomically (models.files.atomic_path) and close it."""
-    try:
-        with atomic_path(out) as tmp:
-            fig.savefig(tmp, format="png", dpi=100)
-    finally:
-        plt.close(fig)
-    return out
 
 
 def plot_beats(item_id: str, music: list[int], motion: list[int], fps: float, out: Path) -> Path:
@@ -39,7 +29,7 @@ def plot_beats(item_id: str, music: list[int], motion: list[int], fps: float, ou
     ax.set(ylim=(0, 1.1), yticks=[], xlabel="time (s)", title=f"{item_id}: music vs kinematic beats")
     ax.legend(loc="upper right", fontsize=7, ncol=2)
     fig.tight_layout()
-    return _save(fig, out)
+    return save_figure(fig, out)
 
 
 def plot_metric_bars(results: dict[str, Any], out: Path) -> Path | None:
@@ -65,7 +55,7 @@ def plot_metric_bars(results: dict[str, Any], out: Path) -> Path | None:
         ax.axis("off")
     fig.suptitle(results.get("protocol", {}).get("id", ""), fontsize=10)
     fig.tight_layout()
-    return _save(fig, out)
+    return save_figure(fig, out)
 
 
 def write_motion_report(results: dict[str, Any], out_dir: Path, max_items: int = MAX_BEAT_PLOTS) -> list[Path]:
@@ -79,32 +69,3 @@ def write_motion_report(results: dict[str, Any], out_dir: Path, max_items: int =
         safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(item["id"]))
         written.append(plot_beats(str(item["id"]), beats["music"], beats["motion"], fps, out_dir / f"beats_{safe}.png"))
     return written
-
-
-def read_losses(jsonl: Path) -> tuple[list[float], list[float]]:
-    """Steps and losses from a JSON-lines log ({"step": .., "loss": ..} per line); ValueError names the line."""
-    steps, losses = [], []
-    for number, line in enumerate(Path(jsonl).read_text().splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-            steps.append(float(row["step"]))
-            losses.append(float(row["loss"]))
-        except (json.JSONDecodeError, KeyError, TypeError, ValueError):
-            raise ValueError(f"{jsonl}:{number}: expected a JSON object with numeric 'step' and 'loss'") from None
-    if not steps:
-        raise ValueError(f"{jsonl}: no loss records")
-    return steps, losses
-
-
-def plot_losses(jsonl: Path, out: Path) -> Path:
-    """Training loss against step (log scale when every loss is positive) from a JSON-lines log."""
-    steps, losses = read_losses(jsonl)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
-    ax.plot(steps, losses, lw=1)
-    if min(losses) > 0:
-        ax.set_yscale("log")
-    ax.set(xlabel="step", ylabel="loss", title=Path(jsonl).name)
-    fig.tight_layout()
-    return _save(fig, Path(out))

@@ -80,6 +80,7 @@ from models.appearance_expert.weights import (
     write_safetensors,
 )
 from models.files import atomic_dir, atomic_write_text, sha256_file
+from models.plots import write_loss_plot
 
 log = logging.getLogger(__name__)
 
@@ -530,6 +531,8 @@ def main(argv: list[str] | None = None) -> int:
         clips = load_clips(args.data, config.frames)
         trainer = Trainer(config, model, clips, args.out, args.weights, args.init_adapter)
         out = trainer.run(progress=not args.no_progress)
+        if trainer.accelerator.is_main_process:
+            write_loss_plot(out / LOG)
     except (ValueError, FileNotFoundError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

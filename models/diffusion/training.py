@@ -44,6 +44,7 @@ from models.diffusion.losses import dance_losses
 from models.diffusion.normalizer import MinMaxNormalizer
 from models.diffusion.schedule import DiffusionConfig, GaussianDiffusion
 from models.files import atomic_write
+from models.plots import write_loss_plot
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +276,7 @@ def main(kind: ModelKind, argv: list[str] | None = None) -> int:
         trainer = Trainer(kind, model_config, GUIDANCE_PRESETS[args.guidance], data, args.out, train,
                           device=args.device, label=args.label)
         last = trainer.run(args.steps, progress=not args.no_progress)
+        write_loss_plot(args.out / LOG)
         if args.export:
             export_checkpoint(last, args.export, label=args.label)
     except (ValueError, FileNotFoundError) as error:

@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 
 import matplotlib.image as mpimg
-import pytest
 
 from benchmark.evaluate import main as evaluate
-from benchmark.reports.motion_plots import plot_losses
 from manifests.sample import SAMPLE_ROOT
 
 
@@ -33,12 +31,3 @@ def test_bundled_evaluate_writes_a_report_that_renders(tmp_path: Path) -> None:
         assert len(results["per_item"][items.index(seq_id)]["beats"]["music"]) > 0
     assert not (report / f"beats_{items[12]}.png").exists()  # only the first 12 items are drawn
     assert "bas_sync" in results["metrics"] and "p=" in results["metrics"]["bas_sync"]["note"]
-
-
-def test_loss_curve_and_a_bad_log_line(tmp_path: Path) -> None:
-    log = tmp_path / "train.jsonl"
-    log.write_text("".join(json.dumps({"step": s, "loss": 1.0 / (s + 1)}) + "\n" for s in range(50)))
-    assert _png_shape(plot_losses(log, tmp_path / "loss.png"))[:2] == (350, 600)
-    log.write_text('{"step": 0, "loss": 1.0}\n{"step": 1}\n')
-    with pytest.raises(ValueError, match=r"train.jsonl:2: expected a JSON object"):
-        plot_losses(log, tmp_path / "loss.png")

@@ -196,6 +196,7 @@ def test_resume_after_sigkill_equals_uninterrupted_run(manifest, tmp_path, caplo
     with caplog.at_level("INFO"):
         assert main(args) == 0
     assert "resumed from" in caplog.text
+    assert (run / "loss.png").stat().st_size > 1000  # the run's loss curve beside its log
     reference = tmp_path / "reference"
     config = tiny_config("kinematic", lr=1e-2, steps=6, checkpoint_every=2)
     Trainer(config, TINY, load_clips(manifest, 9), reference).run(progress=False)

@@ -179,6 +179,7 @@ def test_resume_after_kill_reproduces_the_uninterrupted_run(dance_folder: Path, 
         torch.testing.assert_close(a, b, msg=name)
     logged = [json.loads(line)["step"] for line in (out / LOG).read_text().splitlines()]
     assert logged == list(range(5, steps + 1, 5))
+    assert (out / "loss.png").stat().st_size > 1000  # the run's loss curve beside its log
 
 
 def test_a_folder_carries_genres_and_unlisted_ids_are_named(dance_folder: Path, tmp_path: Path, caplog) -> None:
