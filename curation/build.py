@@ -5,13 +5,14 @@
 
 Internet: download (yt-dlp) -> shots (PySceneDetect) -> 5-10 s windows -> 2D pose on sampled frames ->
 filters (one dancer, full body, keypoint confidence, motion, resolution, fps, audio with a beat,
-duration, near-duplicates) -> clips + manifest rows (rejected ones keep reason and scores), summary.md
-and preview.png. Thresholds: curation/configs/internet.yaml. See docs/curation.md.
+duration, near-duplicates) -> clips + manifest rows (rejected ones keep every failing filter in reason,
+and all scores) -> pose + face videos of kept clips (Appearance-Expert inputs), summary.md and
+preview.png. Thresholds: curation/configs/internet.yaml. See docs/curation.md.
 
 FineDance:
 Stages: plan (validate motion + music, beat-aligned windows) -> render (video + audio, keypoints,
-pose video, motion slice per clip) -> manifest.parquet + preview.png. Resumable per clip: a rerun
-skips finished clips, redoes unfinished ones and keeps failed rows unless --retry-failed. Exit code
+pose video, face video, motion slice per clip) -> manifest.parquet + preview.png. Resumable per clip:
+a rerun skips finished clips, redoes unfinished ones and keeps failed rows unless --retry-failed. Exit code
 0 when every row is ok (or rejected), 1 when some rows failed (reasons in the manifest).
 
 The body is the open mannequin-x mesh (Apache-2.0, no licensed files) unless --smpl-model is given.
@@ -41,8 +42,9 @@ from curation.finedance_source import (
     plan_source,
     sample_items,
 )
+from curation.logs import configure_logging
 from curation.manifest_store import RowStore, exclusive_output, remove_temp_files
-from curation.preview import write_contact_sheet
+from curation.preview import write_contact_sheet, write_empty_preview
 from curation.stages import Stage, pending, run_stage
 from curation.windows import Window
 from manifests.finedance import SPLIT_SCHEMES
@@ -180,7 +182,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--key-light", type=float, default=SceneStyle.key_light, help="key light intensity (default 0.65)"
     )
     parser.add_argument("--preview", type=int, default=6, help="clips in the contact sheet preview.png (0: none)")
-    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                        help="DEBUG also shows third-party libraries' logs (Ray, yt-dlp, MediaPipe's C++ lines)")
     args = parser.parse_args(argv)
     args.out = args.out or DEFAULT_OUT[args.source]
     return args
@@ -328,6 +331,8 @@ def build(args: argparse.Namespace) -> int:
         ok_rows = [r for r in rows if r["status"] == "ok"]
         if args.preview and ok_rows:
             write_contact_sheet(out_dir, ok_rows[: args.preview], out_dir / "preview.png")
+        elif args.preview:
+            write_empty_preview(rows, out_dir / "preview.png")
     counts = Counter(r["status"] for r in rows)
     short = sum(r["window_rule"] == "short_source" for r in ok_rows)
     if short:
@@ -341,7 +346,7 @@ def build(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(args.log_level)
     if args.source == "internet":
         from curation.internet_build import build_internet
 

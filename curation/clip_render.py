@@ -3,7 +3,8 @@ pose-skeleton video, motion slice -> one manifest row. Runs in a worker; every f
 
 Files of clip <id> (paths relative to the output folder): clips/<id>/video.mp4 (H.264 + AAC),
 audio.wav (the music window), motion.npy (the source rows [start, end), source layout),
-keypoints.npz and pose.mp4 (OpenPose-18 on black, Wan-Animate's pose input).
+keypoints.npz, pose.mp4 (OpenPose-18 on black, Wan-Animate's pose input) and face.mp4 (512x512 crops
+around the projected head keypoints, curation.clip_media, as for internet clips).
 keypoints.npz: coco17 / openpose18 (T,K,2) pixel coordinates (continuous, (0,0) = top-left
 corner), coco17_depth (T,17) camera z in metres, coco17_visible (T,17) in front and inside the
 frame, coco17_world (T,17,3) world metres; all at the clip's fps.
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from curation.clip_media import write_face_video
 from curation.finedance_source import SourceItem, SourcePlan
 from curation.windows import Window
 from models.body.camera_sampling import CameraRanges, sample_camera
@@ -33,7 +35,7 @@ from models.files import atomic_write
 from models.video.encode import cut_audio, encode_video, encoder_description
 
 CLIP_FILES = {"video": "video.mp4", "audio": "audio.wav", "motion": "motion.npy", "keypoints": "keypoints.npz",
-              "pose_video": "pose.mp4"}  # fmt: skip
+              "pose_video": "pose.mp4", "face_video": "face.mp4"}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,8 @@ def render_clip(task: ClipTask) -> dict:
     frames = renderer.frames(vertices, body.faces, camera, settings.style)
     written = encode_video(paths["video"], frames, fps, width, height, audio=paths["audio"])
     encode_video(paths["pose_video"], _pose_frames(openpose_uv, openpose_visible, height, width), fps, width, height)
+    seen = ((depth > 0) & inside).astype(np.float32)
+    _, face_coverage = write_face_video(paths["video"], uv, seen, paths["face_video"], fps)
     arrays = {
         "coco17": uv.astype(np.float32), "openpose18": openpose_uv.astype(np.float32),
         "coco17_depth": depth.astype(np.float32), "coco17_visible": (depth > 0) & inside,
@@ -142,6 +146,7 @@ def render_clip(task: ClipTask) -> dict:
     row.update(
         status="ok", start_frame=window.start, end_frame=window.end, start_s=start_s, end_s=window.end / item.fps,
         window_rule=window.rule, fps=fps, num_frames=written, duration_s=duration, width=width, height=height,
+        face_coverage=face_coverage,
         camera={**camera_params, "fx": camera.fx, "fy": camera.fy, "cx": camera.cx, "cy": camera.cy,
                 "width": width, "height": height,
                 "world_to_camera": camera.world_to_camera.reshape(-1).tolist()},

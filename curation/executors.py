@@ -112,7 +112,8 @@ class RayExecutor:
             options: dict[str, Any] = {"runtime_env": {"env_vars": dict(env or {})}, "include_dashboard": False}
             if address is None:
                 options["num_cpus"] = workers or os.cpu_count() or 1
-            ray.init(address=address, logging_level=logging.WARNING, **options)
+            debug = logging.getLogger().isEnabledFor(logging.DEBUG)  # --log-level DEBUG shows Ray's own lines
+            ray.init(address=address, logging_level=logging.INFO if debug else logging.ERROR, **options)
         self._task = ray.remote(num_cpus=1)(call_safely)
 
     def map(self, fn: Callable[[Any], Any], items: Sequence[Any]) -> Iterator[Outcome]:

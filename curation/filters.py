@@ -1,7 +1,8 @@
 """Clip filters: each a named score with a threshold from the config (curation/configs/internet.yaml).
 
 Scores are computed for every window that can be scored, so a rejected row keeps all of them; the
-reason names the first failing filter in FILTER_NAMES order with its score and threshold.
+reason names every failing filter in FILTER_NAMES order (the first first) with its score and threshold:
+`one_dancer: score 0.3 < 0.9` or `one_dancer, full_body: scores 0.3 < 0.9, 0.1 < 0.8`.
 """
 
 from __future__ import annotations
@@ -27,29 +28,48 @@ def thresholds(config: dict) -> dict[str, float]:
             "duplicate": f["duplicate_hamming"] + 1}  # fmt: skip
 
 
-def first_failure(scores: dict[str, float], marks: dict[str, float]) -> str | None:
-    """'<filter>: score S < T' for the first filter whose score is missing (NaN) or below its mark."""
-    for name in FILTER_NAMES:
-        if name not in scores:
-            continue
-        value = scores[name]
-        if not value >= marks[name]:  # NaN fails too
-            return f"{name}: score {value:.3g} < {marks[name]:g}"
-    return None
+def failures(scores: dict[str, float], marks: dict[str, float]) -> list[str]:
+    """Names of the filters whose score is missing (NaN) or below its mark, in FILTER_NAMES order."""
+    return [name for name in FILTER_NAMES if name in scores and not scores[name] >= marks[name]]  # NaN fails too
 
 
-def pose_scores(pose: PoseFrames, times_s: np.ndarray, min_person_score: float, visible_score: float) -> dict:
-    """one_dancer, full_body, keypoint_confidence and motion of the main (best-scoring) person."""
-    persons = (pose.person_scores >= min_person_score).sum(axis=1)
+def failure_reason(scores: dict[str, float], marks: dict[str, float]) -> str | None:
+    """'<f1>, <f2>: scores S1 < T1, S2 < T2' naming every failing filter (the first first); None when all pass."""
+    names = failures(scores, marks)
+    if not names:
+        return None
+    values = ", ".join(f"{scores[name]:.3g} < {marks[name]:g}" for name in names)
+    return f"{', '.join(names)}: score{'s' if len(names) > 1 else ''} {values}"
+
+
+def body_heights(pose: PoseFrames, min_score: float = MOTION_MIN_SCORE) -> np.ndarray:
+    """(T, P) height in pixels of each person's confident keypoints, clipped to the frame (0 for padding)."""
+    confident = (pose.scores >= min_score) & np.isfinite(pose.keypoints[..., 1])
+    y = np.clip(np.nan_to_num(pose.keypoints[..., 1]), 0, pose.height)
+    top, bottom = np.where(confident, y, np.inf).min(axis=-1), np.where(confident, y, -np.inf).max(axis=-1)
+    return np.where(confident.sum(axis=-1) >= 2, bottom - top, 0.0)
+
+
+def pose_scores(pose: PoseFrames, times_s: np.ndarray, min_person_score: float, visible_score: float,
+                min_relative_height: float = 0.0) -> dict:  # fmt: skip
+    """one_dancer, full_body, keypoint_confidence and motion of the main (best-scoring) person.
+
+    one_dancer counts the persons at least `min_relative_height` x the tallest one's height in that frame
+    (a far passer-by or a small false detection is not a second dancer). full_body: head confident, both
+    ankles inside the frame and at least one confident (crossed legs hide one ankle)."""
+    heights = body_heights(pose)
+    tall = heights >= min_relative_height * heights.max(axis=1, initial=0.0)[:, None]
+    persons = ((pose.person_scores >= min_person_score) & tall).sum(axis=1)
     one = persons == 1
     scores = {"one_dancer": float(one.mean()) if len(one) else math.nan}
-    main = persons >= 1
+    main = pose.person_scores[:, 0] >= min_person_score if pose.person_scores.shape[1] else persons > 0
     if not main.any():
         return {**scores, "full_body": 0.0, "keypoint_confidence": 0.0, "motion": 0.0}
     xy, sc = pose.keypoints[:, 0], pose.scores[:, 0]
     inside = (xy[..., 0] >= 0) & (xy[..., 0] < pose.width) & (xy[..., 1] >= 0) & (xy[..., 1] < pose.height)
     visible = inside & (sc >= visible_score)
-    full = visible[:, list(HEAD)].any(axis=1) & visible[:, list(ANKLES)].all(axis=1)
+    ankles = list(ANKLES)
+    full = visible[:, list(HEAD)].any(axis=1) & inside[:, ankles].all(axis=1) & visible[:, ankles].any(axis=1)
     scores["full_body"] = float((full & main).mean())
     scores["keypoint_confidence"] = float(sc[main].mean())
     scores["motion"] = motion_energy(xy, sc, main, times_s)

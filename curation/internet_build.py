@@ -1,8 +1,10 @@
-"""Driver of `python -m curation.build --source internet`: download -> process sources -> dedup -> manifest.
+"""Driver of `python -m curation.build --source internet`: download -> process -> dedup -> media -> manifest.
 
-Stages run on the chosen executor (local processes or Ray). Download failures are classified: permanent
-ones (unavailable, private, removed, unsupported) become rejected rows; transient ones (403, 429, bot
-checks, timeouts) are retried in later passes, then recorded as failed. --retry-failed redoes failed
+Stages: download -> process (shots, pose on sampled frames, filters, clip files) -> near-duplicates ->
+pose + face videos of the kept clips (curation/clip_media.py), on the chosen executor (local processes
+or Ray). Download failures are classified: permanent ones (unavailable, private, removed, unsupported)
+become rejected rows; transient ones (403, 429, bot checks, timeouts) are retried in later passes, then
+recorded as failed. --retry-failed redoes failed
 sources and those rejected as unavailable by a download error (the verdict may have been a network hiccup).
 A source is finished when its `sources/<id>/done.json` lists rows that are all stored, so a run killed
 at any point redoes only unfinished sources, reusing their download and finished clips.
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import yaml
 
+from curation.clip_media import MediaTask, clip_media
 from curation.download import is_transient, write_download_archive
 from curation.executors import Executor, Outcome, make_executor
 from curation.filters import hamming
@@ -146,13 +149,29 @@ def remove_duplicates(store: RowStore, max_bits: int) -> int:
         if distance <= max_bits:
             shutil.rmtree(store.out_dir / "clips" / row_id, ignore_errors=True)
             row.update(status="rejected", reason=f"duplicate: {distance} bits from an earlier clip",
-                       video=None, audio=None, keypoints=None)  # fmt: skip
+                       video=None, audio=None, keypoints=None, pose_video=None, face_video=None,
+                       face_coverage=None)  # fmt: skip
             rejected += 1
         else:
             kept.append(row_id)
         if row != store.rows[row_id]:
             store.put(row)
     return rejected
+
+
+def make_clip_media(store: RowStore, executor: Executor) -> None:
+    """The media stage: pose and face videos of every kept clip that lacks them; a failure fails the row."""
+    todo = [MediaTask(store.out_dir, r, row["video"]) for r, row in sorted(store.rows.items())
+            if row["status"] == "ok" and not (row.get("pose_video") and store.is_done(r, False))]  # fmt: skip
+
+    def record(task: MediaTask, outcome: Outcome) -> None:
+        row = store.rows[task.clip_id]
+        if outcome.ok:
+            store.put({**row, **outcome.value})
+        else:
+            store.put({**row, "status": "failed", "reason": f"clip_media: {outcome.error}"})
+
+    run_stage(Stage("pose+face videos", clip_media, "clip"), todo, executor, record)
 
 
 def summary_table(rows: list[dict]) -> str:
@@ -184,14 +203,15 @@ def build_internet(args: argparse.Namespace, check_config) -> int:
             fetched = download_sources(todo, store, executor, config["download"]["transient_passes"])
             write_download_archive(out_dir / "sources")
             process_sources(fetched, store, executor)
+            duplicates = remove_duplicates(store, config["filters"]["duplicate_hamming"])
+            make_clip_media(store, executor)
         finally:
             executor.close()
-        duplicates = remove_duplicates(store, config["filters"]["duplicate_hamming"])
         table = store.write_manifest(out_dir / "manifest.parquet", {"build_config": json.dumps(config, sort_keys=True)})
         rows = table.to_pylist()
         summary = summary_table(rows)
         atomic_write(out_dir / "summary.md", lambda handle: handle.write(summary.encode()))
-        if args.preview and rows:
+        if args.preview:
             write_internet_contact_sheet(out_dir, rows, out_dir / "preview.png", args.preview)
     logger.info("%d near-duplicates rejected\n%s", duplicates, summary)
     for row in rows:

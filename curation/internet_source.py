@@ -21,7 +21,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from curation.download import download
-from curation.filters import dhash, first_failure, pose_scores, rhythm_score, thresholds
+from curation.filters import dhash, failure_reason, pose_scores, rhythm_score, thresholds
 from curation.internet_clips import cut_clip, extract_audio, keyframe_times
 from curation.shots import detect_shots, detector_description, shot_windows
 from models.files import atomic_write, sha256_file
@@ -211,7 +211,7 @@ def _window_rows(task, base, path, info, fps, shots, done) -> list[dict]:
             scores = {**source_scores, "duration": (shot[1] - shot[0]) / fps}
             rows.append({**common, "id": f"{task.source_id}_s{k:03d}", **_score_columns(scores),
                          "start_frame": shot[0], "end_frame": shot[1], "status": "rejected",
-                         "reason": first_failure(scores, marks)})  # fmt: skip
+                         "reason": failure_reason(scores, marks)})  # fmt: skip
         windows += [(f"{task.source_id}_s{k:03d}_w{j:02d}", common, w) for j, w in enumerate(placed)]
     if not windows:
         return rows
@@ -235,11 +235,12 @@ def _window_rows(task, base, path, info, fps, shots, done) -> list[dict]:
         audio, rhythm = _audio_scores(envelope, start_s, end_s)
         scores = {**source_scores, "duration": end_s - start_s, "audio": audio,
                   **pose_scores(clip_pose, picks / fps, config["pose"]["min_person_score"],
-                                config["filters"]["full_body_min_score"]), "rhythm": rhythm}  # fmt: skip
+                                config["filters"]["full_body_min_score"], config["filters"]["one_dancer_min_height"]),
+                  "rhythm": rhythm}  # fmt: skip
         row = {**common, "id": clip_id, **_score_columns(scores), "start_frame": window.start, "end_frame": window.end,
                "start_s": start_s, "end_s": end_s, "window_rule": window.rule,
                "dhash": dhash(frames[at[len(at) // 2]])}  # fmt: skip
-        reason = first_failure(scores, marks)
+        reason = failure_reason(scores, marks)
         if reason is not None:
             rows.append({**row, "status": "rejected", "reason": reason})
             continue

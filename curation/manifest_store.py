@@ -23,7 +23,6 @@ from models.files import TEMP_GLOB, atomic_write
 logger = logging.getLogger(__name__)
 
 
-
 @contextmanager
 def exclusive_output(out_dir: Path) -> Iterator[None]:
     """Hold an exclusive lock on `out_dir` (released by the kernel even if the process is killed)."""
@@ -74,7 +73,7 @@ class RowStore:
         if row is None:
             return False
         if row["status"] == "ok":
-            return all((self.out_dir / row[name]).is_file() for name in PATH_COLUMNS if name in row)
+            return all((self.out_dir / row[name]).is_file() for name in PATH_COLUMNS if row.get(name))
         return row["status"] == "rejected" or not retry_failed
 
     def drop_except(self, keep: Iterable[str]) -> list[str]:

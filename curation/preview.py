@@ -59,11 +59,7 @@ def write_contact_sheet(out_dir: Path, rows: Sequence[dict], path: Path) -> Path
     """Write the sheet of `rows` (ok rows) as PNG, atomically."""
     if not rows:
         raise ValueError("no rendered clips to preview")
-    sheet = np.concatenate([clip_strip(out_dir, row) for row in rows], axis=0)
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise RuntimeError(f"{path}: PNG encoding failed")
-    return atomic_write(path, lambda handle: handle.write(encoded.tobytes()))
+    return _write_png(path, np.concatenate([clip_strip(out_dir, row) for row in rows], axis=0))
 
 
 def _internet_tile(out_dir: Path, row: dict) -> np.ndarray:
@@ -83,17 +79,40 @@ def _internet_tile(out_dir: Path, row: dict) -> np.ndarray:
     return _tile(frame, f"{row['id'][-16:]} {label}")
 
 
+def empty_state(rows: Sequence[dict], width: int = 3 * TILE) -> np.ndarray:
+    """A dark panel saying that no window was scored, with the row counts per status and first reason."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        key = row["status"] if row["status"] == "ok" else f"{row['status']}: {(row['reason'] or '-').split(':')[0]}"
+        counts[key] = counts.get(key, 0) + 1
+    lines = ["no scored windows to preview", f"{len(rows)} manifest rows"]
+    lines += [f"{n} x {key}"[:60] for key, n in sorted(counts.items())[:8]]
+    panel = np.full((TILE, width, 3), 32, np.uint8)
+    for k, line in enumerate(lines):
+        cv2.putText(panel, line, (8, 24 + 22 * k), cv2.FONT_HERSHEY_SIMPLEX, 0.5, (230, 230, 230), 1, cv2.LINE_AA)
+    return panel
+
+
+def write_empty_preview(rows: Sequence[dict], path: Path) -> Path:
+    """The empty-state preview (no clip to show): what the manifest holds, so a build always leaves a preview."""
+    return _write_png(path, empty_state(rows))
+
+
+def _write_png(path: Path, sheet: np.ndarray) -> Path:
+    ok, encoded = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
+    if not ok:
+        raise RuntimeError(f"{path}: PNG encoding failed")
+    return atomic_write(path, lambda handle: handle.write(encoded.tobytes()))
+
+
 def write_internet_contact_sheet(out_dir: Path, rows: Sequence[dict], path: Path, per_kind: int = 6) -> Path:
-    """Sheet of up to `per_kind` kept clips (top row) and rejected windows (bottom row) with keypoints drawn."""
+    """Sheet of up to `per_kind` kept clips (top row) and rejected windows (bottom row) with keypoints drawn;
+    the empty-state panel when no window was scored (every source rejected or failed, or no input)."""
     scored = [r for r in rows if r.get("start_s") is not None
               and (out_dir / "sources" / r["source_id"] / "pose.npz").is_file()]  # fmt: skip
     groups = [[r for r in scored if r["status"] == "ok"][:per_kind], [r for r in scored if r["status"] != "ok"][:per_kind]]
     strips = [np.concatenate([_internet_tile(out_dir, r) for r in group], axis=1) for group in groups if group]
     if not strips:
-        raise ValueError("no scored windows to preview")
+        return _write_png(path, empty_state(rows))
     width = max(s.shape[1] for s in strips)
-    sheet = np.concatenate([np.pad(s, ((0, 0), (0, width - s.shape[1]), (0, 0))) for s in strips], axis=0)
-    ok, encoded = cv2.imencode(".png", cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
-    if not ok:
-        raise RuntimeError(f"{path}: PNG encoding failed")
-    return atomic_write(path, lambda handle: handle.write(encoded.tobytes()))
+    return _write_png(path, np.concatenate([np.pad(s, ((0, 0), (0, width - s.shape[1]), (0, 0))) for s in strips], axis=0))

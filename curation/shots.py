@@ -11,6 +11,7 @@ from importlib.metadata import version
 import cv2
 import numpy as np
 
+from curation.logs import hold_quiet
 from curation.windows import Window, plan_windows
 from models.video.io import iter_frames
 
@@ -53,6 +54,8 @@ def transnet_shots(path: str, threshold: float) -> list[tuple[int, int]]:
 def detect_shots(path: str, num_frames: int, settings: dict) -> list[tuple[int, int]]:
     """Shots as [start, end) frame ranges covering the video (one shot when no cut is found)."""
     from scenedetect import AdaptiveDetector, ContentDetector, detect
+
+    hold_quiet("pyscenedetect")  # it sets itself to INFO when first imported (also in worker processes)
 
     if settings["detector"] == "transnetv2":
         return transnet_shots(path, settings["transnet_threshold"]) or [(0, num_frames)]

@@ -1,7 +1,7 @@
 """The internet source's own manifest columns: download provenance, shot/window placement, filter scores.
 
 Every filter writes a `score_<name>` column (NaN when it could not be computed, e.g. no audio for the
-rhythm score); `reason` of a rejected row names the first filter that failed (see FILTER_REASONS).
+rhythm score); `reason` of a rejected row names every filter that failed, in FILTER_NAMES order.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ INTERNET_FIELDS: tuple[pa.Field, ...] = (
     *(pa.field(f"score_{name}", pa.float64()) for name in FILTER_NAMES),
 )
 
-# Internet clips have no 3D motion and no pose video: an ok row needs only these paths.
+# Internet clips have no 3D motion; pose_video and face_video come from the later media stage
+# (curation/clip_media.py), so an ok row needs only these paths.
 REQUIRED_PATHS = ("video", "audio", "keypoints")
 INTERNET_SCHEMA = manifest_schema(INTERNET_FIELDS, REQUIRED_PATHS)

@@ -15,7 +15,11 @@ import pyarrow.parquet as pq
 
 SCHEMA_VERSION = "1"
 STATUSES = ("ok", "rejected", "failed")
-PATH_COLUMNS = ("video", "audio", "motion", "keypoints", "pose_video")
+PATH_COLUMNS = ("video", "audio", "motion", "keypoints", "pose_video", "face_video")
+# Path columns an ok row must fill unless its source says otherwise (face_video came later: optional).
+DEFAULT_REQUIRED_PATHS = ("video", "audio", "motion", "keypoints", "pose_video")
+# Columns added after schema version 1 was first written: older manifests read with them null.
+LATER_FIELDS = ("face_video", "face_coverage")
 
 CAMERA_TYPE = pa.struct(
     [
@@ -68,12 +72,15 @@ CLIP_FIELDS: tuple[pa.Field, ...] = (
     pa.field("genre", pa.string()),
     pa.field("split", pa.string()),
     pa.field("camera", CAMERA_TYPE),
-    *(pa.field(name, pa.string()) for name in PATH_COLUMNS),
+    *(pa.field(name, pa.string()) for name in PATH_COLUMNS),  # pose_video: Wan-Animate drawing, clip fps + length
+    pa.field("face_coverage", pa.float64()),  # share of face_video frames cropped around a seen head; 0: no face found
     pa.field("provenance", PROVENANCE_TYPE),
 )
 
 
-def manifest_schema(extra_fields: Sequence[pa.Field] = (), required_paths: Sequence[str] = PATH_COLUMNS) -> pa.Schema:
+def manifest_schema(
+    extra_fields: Sequence[pa.Field] = (), required_paths: Sequence[str] = DEFAULT_REQUIRED_PATHS
+) -> pa.Schema:
     """The clip schema plus a source's own columns; the metadata holds the schema version and which
     path columns an ok row must fill (internet clips have no 3D motion, for instance)."""
     names = [f.name for f in CLIP_FIELDS]
@@ -105,7 +112,7 @@ def _check_row(row: dict, schema: pa.Schema) -> None:
         raise ValueError(f"manifest row {row_id!r}: a {status} row needs a reason")
     if status == "ok":
         required = (schema.metadata or {}).get(b"mace_required_paths")
-        names = required.decode().split(",") if required else PATH_COLUMNS
+        names = required.decode().split(",") if required else DEFAULT_REQUIRED_PATHS
         missing = [name for name in names if name in schema.names and not row.get(name)]
         if missing:
             raise ValueError(f"manifest row {row_id!r}: an ok row needs paths {missing}")
@@ -134,7 +141,9 @@ def read_manifest(path: str | Path) -> pa.Table:
     except (OSError, pa.ArrowInvalid) as error:
         raise ValueError(f"{path}: not a readable Parquet manifest ({error})") from error
     for field in CLIP_FIELDS:
-        if field.name not in table.schema.names:
+        if field.name not in table.schema.names and field.name in LATER_FIELDS:
+            table = table.append_column(field, pa.nulls(len(table), field.type))
+        elif field.name not in table.schema.names:
             raise ValueError(f"{path}: manifest column {field.name!r} is missing")
         found = table.schema.field(field.name).type
         if found != field.type:

@@ -22,6 +22,7 @@ from datasets import Dataset
 from curation.build import main
 from manifests.sample import SAMPLE_ROOT
 from manifests.schema import PATH_COLUMNS, read_manifest
+from tests.curation.media_checks import assert_media_match_clip
 from models.body.formats_finedance import motion_from_finedance
 from models.body.keypoints import coco17_world
 from models.body.render_camera import Camera
@@ -78,6 +79,7 @@ def test_bundled_sample_clips_end_to_end(sample_build):
         assert len(frames) == row["num_frames"] and frames[0].shape == (96, 128, 3)
         assert audio is not None and abs(len(audio) / rate - row["duration_s"]) < 0.05
         assert np.abs(audio).max() > 0.01  # the music, not silence
+        assert_media_match_clip(out, row)
         wav = sf.info(str(out / row["audio"]))
         assert wav.frames == round(row["duration_s"] * wav.samplerate)
 

@@ -20,6 +20,7 @@ from curation.shots import detect_shots
 from manifests.schema import read_manifest
 from models.video.encode import ffmpeg_exe
 from models.video.io import probe_video
+from tests.curation.media_checks import assert_media_match_clip
 from tests.golden import REPO
 
 ROOT = REPO
@@ -113,6 +114,7 @@ def test_one_dancer_clip_is_kept_with_provenance_via_ytdlp_file_urls(media, tmp_
     assert row["score_one_dancer"] >= 0.9 and row["score_motion"] > 0.05 and row["clip_cut"] in ("stream_copy", "reencode")
     keypoints = np.load(tmp_path / "out" / row["keypoints"])
     assert keypoints["coco25"].shape[1:] == (25, 3) and (keypoints["frames"] < row["num_frames"] + 2).all()
+    assert_media_match_clip(tmp_path / "out", row)
     assert (tmp_path / "out" / "preview.png").is_file()
     assert "| ok |" in (tmp_path / "out" / "summary.md").read_text()
 
@@ -125,7 +127,9 @@ def test_bad_inputs_become_rows_not_crashes(media, tmp_path):
     by_source: dict[str, list[dict]] = {}
     for row in rows:  # local videos by file stem, URLs that failed to download by URL
         by_source.setdefault(Path(row["source_file"]).stem if row["source_file"] else row["url"], []).append(row)
-    reasons = {key: {r["reason"].split(":")[0] for r in group if r["reason"]} for key, group in by_source.items()}
+    # the first failing filter (the reason lists them all, the first first)
+    reasons = {key: {r["reason"].split(":")[0].split(",")[0] for r in group if r["reason"]}
+               for key, group in by_source.items()}  # fmt: skip
     assert reasons["corrupt"] == {"unreadable_video"}
     assert reasons["truncated"] == {"unreadable_video"}
     assert reasons["no_frames"] == {"unreadable_video"}  # no video stream at all

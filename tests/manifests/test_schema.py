@@ -27,7 +27,7 @@ def ok_row(row_id: str = "sample_s001_000") -> dict:
         "camera": {"azimuth_deg": 12.5, "elevation_deg": 8.0, "distance_m": 4.2, "focal_mm": 35.0, "fx": 585.3,
                    "fy": 585.3, "cx": 256.0, "cy": 256.0, "width": 512, "height": 512, "target": [0.1, -0.3, 0.2],
                    "world_to_camera": np.eye(4).reshape(-1).tolist()},
-        **{name: f"clips/{row_id}/{name}.bin" for name in PATH_COLUMNS},
+        **{name: f"clips/{row_id}/{name}.bin" for name in PATH_COLUMNS}, "face_coverage": 0.9,
         "provenance": {"motion_sha256": "ab" * 32, "music_sha256": "cd" * 32, "body": "mannequin-x 0.3.0 convex lod0",
                        "renderer": "pyrender 0.1.45 osmesa vertex-lit", "encoder": "ffmpeg",
                        "code_version": "mace-bench 0.1.0", "params_json": "{}"},
@@ -53,6 +53,13 @@ def test_round_trip_keeps_every_value(manifest_path):
     assert rows[1] == ok_row()
     assert rows[0]["camera"] is None and rows[0]["reason"].startswith("motion/002.npy")
     assert read_manifest(manifest_path).schema.metadata[b"mace_manifest_schema"] == b"1"
+
+
+def test_a_manifest_written_before_the_face_video_columns_still_reads(manifest_path, tmp_path):
+    old = pq.read_table(manifest_path).drop_columns(["face_video", "face_coverage"])
+    pq.write_table(old, tmp_path / "old.parquet")
+    rows = read_manifest(tmp_path / "old.parquet").to_pylist()
+    assert rows[1]["face_video"] is None and rows[1]["face_coverage"] is None and rows[1]["pose_video"]
 
 
 def test_opens_in_pandas_duckdb_and_hf_datasets(manifest_path):
