@@ -128,7 +128,8 @@ class MediaPipePose:
         return pose_frames_from_persons([self._persons(f) for f in frames], frames.shape[2], frames.shape[1])
 
     def track(self, frames: Iterable[np.ndarray], fps: float) -> PoseFrames:
-        """The one dancer in consecutive (H, W, 3) RGB frames at `fps` (VIDEO mode: tracked, re-detected when lost)."""
+        """The one dancer in consecutive (H, W, 3) RGB frames at `fps` (VIDEO mode: tracked; a frame where the
+        tracker finds nobody is detected afresh in IMAGE mode, which on the stand-in clips filled 5 of 12 frames)."""
         per_frame, shape = [], None
         landmarker = self._create(self._vision.RunningMode.VIDEO, 1)
         try:
@@ -139,7 +140,10 @@ class MediaPipePose:
                     raise ValueError(f"{self.name} pose tracking: frame {t} is {frame.shape}, expected {shape}")
                 with quiet_native_logs():
                     result = landmarker.detect_for_video(self._image(frame), round(t * 1000 / fps))
-                per_frame.append(self._from_landmarks(result, 0, 0, shape[1], shape[0]))
+                found = self._from_landmarks(result, 0, 0, shape[1], shape[0])
+                if not found:  # the tracker lost the dancer: detect this frame afresh (whole frame + tiles)
+                    found = sorted(self._persons(frame), key=lambda p: -p.score)[:1]
+                per_frame.append(found)
         finally:
             with quiet_native_logs():
                 landmarker.close()
