@@ -7,8 +7,9 @@ diffusers/Wan2.2 layout), the reference image = the window's first frame, and th
 
 Frames and pose frames are resized to H x W keeping the aspect ratio and centre-cropped ("fill").
 
-Face video (Wan-Animate's motion encoder input, `face_size` square, 512 real / 16 tiny), one crop per
-frame with the same box as inference (models.appearance_expert.face.face_box / crop_square, so the motion
+Face video (Wan-Animate's motion encoder input, `face_size` square, 512 real / 16 tiny): the row's
+`face_video` (the curation's per-frame crops, used when the row has one with `face_coverage` > 0 and at least
+the clip's frames), else one crop per frame made here with the same box as inference (models.appearance_expert.face.face_box / crop_square, so the motion
 encoder sees the same framing in training and rendering):
 - with the row's keypoints (`keypoints.npz` key `coco17`, (T,17,2) rendered clips or (T,P,17,2) internet
   clips, person 0; visibility from `coco17_visible`, else `coco17_scores` >= 0.3, else finite; internet
@@ -47,6 +48,7 @@ class Clip:
     pose_video: Path
     keypoints: Path | None
     num_frames: int
+    face_video: Path | None = None  # the curation's per-frame 512x512 face crops, used when the row has them
 
 
 @dataclass
@@ -92,7 +94,10 @@ def load_clips(manifest: str | Path, frames: int) -> list[Clip]:
         if count < frames:
             skipped["shorter than window"] += 1
             continue
-        clips.append(Clip(row["id"], video, pose, keypoints if keypoints and keypoints.is_file() else None, count))
+        face = manifest.parent / row["face_video"] if row.get("face_video") and row.get("face_coverage") else None
+        if face is not None and (not face.is_file() or _frame_count(face) < count):
+            face = None  # a missing or short face video: crop faces from the frames instead
+        clips.append(Clip(row["id"], video, pose, keypoints if keypoints and keypoints.is_file() else None, count, face))
     log.info("%s: %d trainable clips of %d rows; skipped %s", manifest, len(clips), len(rows),
              ", ".join(f"{n} {why}" for why, n in skipped.items() if n) or "none")  # fmt: skip
     if not clips:
@@ -171,10 +176,14 @@ def face_frames(frames: np.ndarray, keypoints: Path | None, start: int, size: in
 
 
 def load_sample(clip: Clip, start: int, frames: int, height: int, width: int, face_size: int) -> Sample:
-    """The window [start, start + frames) of a clip: resized frames and pose frames, face crops from the full frames."""
+    """The window [start, start + frames) of a clip: resized frames and pose frames; faces from the row's face video
+    (the curation's per-frame crops) when it has one, else cropped here from the full frames."""
     video = _window(clip.video, start, frames)
     pose = _window(clip.pose_video, start, frames)
-    face = face_frames(video, clip.keypoints, start, face_size)
+    if clip.face_video is not None:
+        face = np.stack([resize_fill(f, face_size, face_size) for f in _window(clip.face_video, start, frames)])
+    else:
+        face = face_frames(video, clip.keypoints, start, face_size)
     return Sample(
         clip.id, start, np.stack([resize_fill(f, height, width) for f in video]),
         np.stack([resize_fill(f, height, width) for f in pose]), face,

@@ -31,7 +31,7 @@ from models.appearance_expert.train import (
     Trainer,
     main,
 )
-from models.appearance_expert.train_data import face_frames, head_box, load_clips
+from models.appearance_expert.train_data import face_frames, head_box, load_clips, load_sample
 from models.appearance_expert.weights import adapter_state, read_safetensors, save_adapter
 from models.body.formats import load_motion
 from models.video.encode import encode_video
@@ -229,3 +229,25 @@ def test_cli_errors_are_one_line(manifest, tmp_path, capsys, monkeypatch, case, 
     assert main(args) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and expected in err and "Traceback" not in err
+
+
+def test_a_rows_face_video_is_used_when_it_has_one(manifest, tmp_path):
+    """The curation's per-frame face crops (`face_video`, `face_coverage` > 0) replace crops made at training time."""
+    import pyarrow.parquet as pq
+
+    from manifests.schema import manifest_schema, read_manifest, table_from_rows
+
+    rows = read_manifest(manifest).to_pylist()
+    faces = [np.full((32, 32, 3), 40 + 5 * k, np.uint8) for k in range(CLIP_FRAMES)]  # a distinct grey per frame
+    encode_video(manifest.parent / "clips" / "c0" / "face.mp4", faces, 30.0, 32, 32)
+    rows[0].update(face_video="clips/c0/face.mp4", face_coverage=1.0)
+    path = manifest.parent / "with_faces.parquet"
+    pq.write_table(table_from_rows(rows, manifest_schema(required_paths=("video", "pose_video"))), path)
+    clip = load_clips(path, 9)[0]
+    assert clip.face_video == manifest.parent / "clips" / "c0" / "face.mp4"
+    sample = load_sample(clip, 1, 9, 16, 16, 16)
+    assert sample.face.shape == (9, 16, 16, 3)
+    assert abs(int(sample.face[0].mean()) - 45) <= 3 and abs(int(sample.face[8].mean()) - 85) <= 3  # frames 1 and 9
+    rows[0].update(face_coverage=0.0)  # no face found by the curation: crop here instead
+    pq.write_table(table_from_rows(rows, manifest_schema(required_paths=("video", "pose_video"))), path)
+    assert load_clips(path, 9)[0].face_video is None
