@@ -62,14 +62,17 @@ def test_edge_pickle(tmp_path, dancer):
 
 
 def test_edge_pickle_with_code_is_refused(tmp_path):
+    marker = tmp_path / "ran"
+
     class Evil:
-        def __reduce__(self):
-            return (print, ("ran",))
+        def __reduce__(self):  # exec, not print: ray (imported by other tests) replaces builtins.print
+            return (exec, (f"open({str(marker)!r}, 'w')",))
 
     with (tmp_path / "evil.pkl").open("wb") as handle:
         pickle.dump({"smpl_poses": Evil(), "smpl_trans": 0, "full_pose": 0}, handle)
-    with pytest.raises(ValueError, match=r"evil.pkl: refused pickle global builtins.print"):
+    with pytest.raises(ValueError, match=r"evil.pkl: refused pickle global builtins.exec"):
         read_edge_pkl(tmp_path / "evil.pkl")
+    assert not marker.exists()
 
 
 def test_bailando_positions(tmp_path, dancer):
