@@ -43,13 +43,8 @@ def _load_real(settings: RenderSettings, adapter: Path | None, lora: Path | None
     from models.appearance_expert.config import preset
     from models.appearance_expert.pipeline import LoadConfig
 
-    if settings.wan_weights is None:
-        raise FileNotFoundError("no Wan2.2-Animate-14B weights: pass --wan-weights DIR (a local diffusers folder of "
-                                "Wan-AI/Wan2.2-Animate-14B-Diffusers from Hugging Face)")
-    if not Path(settings.wan_weights).is_dir():
-        raise FileNotFoundError(f"{settings.wan_weights}: --wan-weights folder not found (a local diffusers folder "
-                                "of Wan-AI/Wan2.2-Animate-14B-Diffusers from Hugging Face)")
-    load = LoadConfig(device=settings.device, dtype="bfloat16" if settings.device.startswith("cuda") else "float32")
+    load = LoadConfig(device=settings.device, dtype="bfloat16" if settings.device.startswith("cuda") else "float32",
+                      flag="--wan-weights")  # the folder may also come from $MACE_WAN_ANIMATE_DIR
     render = replace(preset("real").render, fps=settings.fps, seed=settings.seed)
     return _generate_module().AppearanceExpert.load(settings.wan_weights, adapter, lora, load, render)
 

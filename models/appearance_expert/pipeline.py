@@ -52,6 +52,7 @@ class LoadConfig:
     dtype: Literal["bfloat16", "float32"] = "bfloat16"
     device: str = "cuda"
     offload: Literal["auto", "on", "off"] = "auto"
+    flag: str = "--weights"  # the calling command's flag for the folder, named in errors
 
 
 def tiny_tokenizer() -> PreTrainedTokenizerFast:
@@ -90,26 +91,26 @@ def build_tiny_pipeline(config: ModelConfig, seed: int = 0) -> WanAnimatePipelin
     )
 
 
-def check_weights_folder(folder: Path) -> None:
+def check_weights_folder(folder: Path, flag: str = "--weights") -> None:
     """FileNotFoundError (one line: the file, the flag/variable, the source) unless `folder` is complete."""
     for pattern in REQUIRED_FILES:
         if not any(folder.glob(pattern)):
             raise FileNotFoundError(
-                f"{folder / pattern}: missing from the Wan-Animate weights folder; pass --weights DIR or set "
+                f"{folder / pattern}: missing from the Wan-Animate weights folder; pass {flag} DIR or set "
                 f"{WAN_ANIMATE.env_var} to a full download of {WAN_ANIMATE.source} (diffusers layout)"
             )
 
 
-def weights_folder(path: Path | None) -> Path:
+def weights_folder(path: Path | None, flag: str = "--weights") -> Path:
     """The weights folder from `path`, $MACE_WAN_ANIMATE_DIR or the cache, checked complete."""
     try:
         folder = WAN_ANIMATE.resolve(path)
     except FileNotFoundError as error:
         raise FileNotFoundError(
-            f"{path or WAN_ANIMATE.filename}: Wan-Animate weights folder not found; pass --weights DIR, set "
+            f"{path or WAN_ANIMATE.filename}: Wan-Animate weights folder not found; pass {flag} DIR, set "
             f"{WAN_ANIMATE.env_var} or put it in ${CACHE_ENV}; get it from {WAN_ANIMATE.source}"
         ) from error
-    check_weights_folder(folder)
+    check_weights_folder(folder, flag)
     return folder
 
 
@@ -121,7 +122,7 @@ def needs_offload(device: str) -> bool:
 
 def load_pipeline(config: LoadConfig) -> WanAnimatePipeline:
     """The real pipeline from a local diffusers folder (never the hub), VAE in fp32, placed or offloaded."""
-    folder = weights_folder(config.weights)
+    folder = weights_folder(config.weights, config.flag)
     dtype = DTYPES[config.dtype]
     vae = AutoencoderKLWan.from_pretrained(folder, subfolder="vae", torch_dtype=torch.float32, local_files_only=True)
     pipe = WanAnimatePipeline.from_pretrained(folder, vae=vae, torch_dtype=dtype, local_files_only=True)

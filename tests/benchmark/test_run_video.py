@@ -223,6 +223,15 @@ def test_a_missing_wan_weight_folder_is_named(tmp_path, capsys) -> None:
     assert str(missing) in err and "--wan-weights" in err
 
 
+def test_the_wan_folder_may_come_from_its_environment_variable(tmp_path, capsys, monkeypatch) -> None:
+    """Without --wan-weights, $MACE_WAN_ANIMATE_DIR is read (here an empty folder: its first missing file is named)."""
+    folder = tmp_path / "wan_from_env"
+    folder.mkdir()
+    monkeypatch.setenv("MACE_WAN_ANIMATE_DIR", str(folder))
+    err = _fails(tmp_path, capsys, "--appearance", "wan_animate")
+    assert f"{folder / 'model_index.json'}: missing from the Wan-Animate weights folder; pass --wan-weights" in err
+
+
 def test_video_options_are_refused_by_motion_protocols(capsys) -> None:
     assert run_main(["--method", "random_motion", "--appearance", "tiny"]) == 1
     assert "--appearance only apply to video protocols" in capsys.readouterr().err
