@@ -8,7 +8,7 @@ files are matched to test items by id (`<id>.npy|.pkl|.bvh|.npz|.csv`, or a base
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmark.inputs.baseline_outputs import load_output_set
@@ -27,7 +27,6 @@ class MotionFolder(Method):
     layout: str = "suite"
     version: str = "1"
     label: str | None = "motions read from a folder (another method's outputs)"
-    config: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.path:
@@ -55,6 +54,3 @@ class MotionFolder(Method):
                                  f"{item.num_frames / item.fps:.2f} s")  # fmt: skip
             out[item.id] = motion.slice(0, item.num_frames)
         return out
-
-
-

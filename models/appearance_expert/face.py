@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from models.pose.mediapipe_pose import MediaPipePose
+from models.video.frames import reflect_index
 from models.video.io import read_frames
 
 log = logging.getLogger(__name__)
@@ -75,15 +76,6 @@ def reference_face(image: np.ndarray, size: int, pose: tuple[np.ndarray, np.ndar
         log.warning("no person found in the reference image: the face video is its top-centre crop")
         pose = (np.zeros((17, 2)), np.zeros(17))
     return crop_square(image, *face_box(*pose, width, height), size)
-
-
-def reflect_index(index: int, length: int) -> int:
-    """Frame `index` of a video reflect-padded past its `length` frames: 0 1 2 3 2 1 0 1 ... (Wan-Animate's padding)."""
-    if length <= 1:
-        return 0
-    period = 2 * (length - 1)
-    index %= period
-    return index if index < length else period - index
 
 
 def face_frames(

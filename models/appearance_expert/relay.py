@@ -23,7 +23,7 @@ import torch
 from diffusers import WanAnimatePipeline
 
 from models.appearance_expert.config import RenderConfig
-from models.appearance_expert.face import reflect_index
+from models.video.frames import reflect_index
 
 Frame = Callable[[int], np.ndarray]  # frame index (0..N-1) -> (H,W,3) uint8 RGB
 

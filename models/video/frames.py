@@ -77,3 +77,12 @@ class FrameLimits:
 
 
 FRAME_LIMITS = FrameLimits()
+
+
+def reflect_index(index: int, length: int) -> int:
+    """Frame `index` of a video reflect-padded past its `length` frames: 0 1 2 3 2 1 0 1 ... (Wan-Animate's padding)."""
+    if length <= 1:
+        return 0
+    period = 2 * (length - 1)
+    index %= period
+    return index if index < length else period - index

@@ -10,9 +10,9 @@ import pytest
 import torch
 
 from models.appearance_expert.config import TINY
-from models.appearance_expert.face import reflect_index
 from models.appearance_expert.pipeline import build_tiny_pipeline
 from models.appearance_expert.relay import RelayRenderer, SegmentRecord, plan_segments
+from models.video.frames import reflect_index
 
 RENDER = TINY.render  # 16x16, segments of 9 frames, 1 conditioning frame, 2 steps
 
