@@ -59,7 +59,8 @@ def load_motion(path: str | Path, fps: float | None = None, skeleton_map: Skelet
             return motion_from_finedance(array, FINEDANCE_FPS if fps is None else fps, source=str(path))
         if columns == EDGE_DIM:
             return decode_edge151(array, EDGE_FPS if fps is None else fps, source=str(path))
-        hint = "; it looks like joint positions: use read_positions" if array.shape[-1:] == (3,) else ""
+        hint = ("; it looks like joint positions: save them as .npz with `positions` (T,J,3) and `joint_names` "
+                "(docs/motion_inputs.md)") if array.shape[-1:] == (3,) else ""  # fmt: skip
         raise ValueError(
             f"{path}: unknown motion layout {array.shape}; expected (T,C) with C in "
             f"{sorted(FINEDANCE_LAYOUTS)} (FineDance) or {EDGE_DIM} (EDGE){hint}"

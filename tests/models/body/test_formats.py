@@ -382,7 +382,7 @@ def test_load_motion_dispatches_on_layout(tmp_path, mofea319):
 def test_load_motion_rejects_unknown_layouts(tmp_path):
     with pytest.raises(ValueError, match=r"cols.npy: unknown motion layout \(10, 200\)"):
         load_motion(_save(tmp_path / "cols.npy", np.zeros((10, 200))))
-    with pytest.raises(ValueError, match="pos.npy.*looks like joint positions: use read_positions"):
+    with pytest.raises(ValueError, match="pos.npy.*looks like joint positions: save them as .npz with `positions`"):
         load_motion(_save(tmp_path / "pos.npy", np.zeros((10, 24, 3))))
     with pytest.raises(ValueError, match=r"clip.fbx: unknown motion file type '.fbx'"):
         load_motion(tmp_path / "clip.fbx")
