@@ -14,6 +14,7 @@ from typing import Any
 
 from benchmark.cli import add_common_arguments, parse_weights, run_command
 from benchmark.pipelines.appearance import score_folder
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger("benchmark.appearance_scoring")
 
@@ -28,7 +29,7 @@ def format_scores(results: dict[str, Any]) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m benchmark.appearance_scoring",
         description="Score a folder of videos on VBench appearance dimensions (native). See docs/appearance_metrics.md.",
     )
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return run_command(args, lambda: score_folder(args.videos, args.dimensions, parse_weights(args.weights), args.device,

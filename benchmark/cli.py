@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,23 +12,21 @@ from typing import Any
 from benchmark.metrics.appearance import APPEARANCE_METRICS
 from benchmark.reports.motion_plots import write_motion_report
 from benchmark.results import format_table, write_atomic, write_results
+from models.command_line import require_writable
 
 
 def run_scoring(produce: Callable[[], dict], out: Path, report: Callable[[dict], None] | None = None) -> int:
     """Call `produce` for a results dict, write it atomically (and `report` it, when given) and print its table.
 
-    Bad input (ValueError, FileNotFoundError) becomes a one-line error and exit code 1, and any
-    results file from an earlier run is left untouched.
+    An error propagates to the command's `models.command_line.command` wrapper (one line, exit 1) before
+    anything is written, so a results file from an earlier run is left untouched.
     """
-    try:
-        results = produce()
-        write_results(results, out)
-        write_motion_report(results, out.parent / f"{out.stem}_report")  # plots beside the JSON
-        if report is not None:
-            report(results)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    require_writable(out, "--out")
+    results = produce()
+    write_results(results, out)
+    write_motion_report(results, out.parent / f"{out.stem}_report")  # plots beside the JSON
+    if report is not None:
+        report(results)
     print(format_table(results))
     print(f"wrote {out}")
     return 0
@@ -68,17 +65,13 @@ def add_common_arguments(parser: argparse.ArgumentParser, out: str, bootstrap: i
 
 
 def run_command(
-    args: argparse.Namespace, produce: Callable[[], dict[str, Any]], render: Callable[[dict[str, Any]], str],
-    errors: tuple[type[Exception], ...] = (ValueError, FileNotFoundError),
+    args: argparse.Namespace, produce: Callable[[], dict[str, Any]], render: Callable[[dict[str, Any]], str]
 ) -> int:
-    """Call `produce`, write its dict to args.out atomically and print `render` of it: exit 0; `errors` -> 1."""
+    """Check args.out is writable, call `produce`, write its dict there atomically and print `render` of it."""
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    try:
-        result = produce()
-        write_atomic(args.out, json.dumps(result, indent=2) + "\n")
-    except errors as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    require_writable(args.out, "--out")
+    result = produce()
+    write_atomic(args.out, json.dumps(result, indent=2) + "\n")
     print(render(result))
     print(f"wrote {args.out}")
     return 0

@@ -36,6 +36,7 @@ from benchmark.protocols.registry import PROTOCOLS, ProtocolBase, get_protocol
 from benchmark.reports.ma_video import write_report
 from models.body.skeleton_map import shipped_map_names, skeleton_map
 from models.pose import ESTIMATORS, load_pose_estimator
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger("benchmark.evaluate")
 
@@ -43,7 +44,7 @@ DEFAULT_KEYPOINT_CACHE = Path("outputs/keypoint_cache")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m benchmark.evaluate",
         description="Score predicted dance motion against ground truth under a named protocol "
         "(bug-compatible '@<paper>' ids reproduce published numbers; '@v1' ids are corrected).",
@@ -206,6 +207,7 @@ SCORERS: dict[str, Callable[[ProtocolBase, argparse.Namespace], dict]] = {
 }
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")

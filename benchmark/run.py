@@ -23,6 +23,7 @@ from benchmark.pipelines.motion3d import BeatSource, score_motion3d
 from benchmark.protocols.registry import PROTOCOLS, get_protocol
 from benchmark.run_video import add_video_arguments, output_paths, produce_video, reject_video_options
 from manifests.sample import SAMPLE_ROOT
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger("benchmark.run")
 
@@ -57,7 +58,7 @@ def generate(method: Method, items: list[TestItem], seed: int) -> tuple[MotionSe
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m benchmark.run",
         description="Generate with a registered method and score it under a protocol.",
     )
@@ -108,6 +109,7 @@ def run_video(args: argparse.Namespace) -> int:
     return code
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")

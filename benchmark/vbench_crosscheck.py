@@ -33,6 +33,7 @@ SETUP = (
 _RUNNER = """
 import sys, torch
 from vbench import VBench
+from models.command_line import ArgumentParser, command
 videos, out, dims, device, local = sys.argv[1:6]
 VBench(torch.device(device), "", out).evaluate(
     videos_path=videos, name="%s", dimension_list=dims.split(","), local=local == "1", mode="custom_input")
@@ -124,7 +125,7 @@ def crosscheck(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m benchmark.vbench_crosscheck", description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m benchmark.vbench_crosscheck", description=__doc__.splitlines()[0])
     parser.add_argument("--videos", required=True, type=Path, help="folder of .mp4 videos")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--vbench-python", type=Path, help="python of the environment with vbench 0.1.5 installed")
@@ -135,11 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     work_dir = args.out.parent / f"{args.out.stem}_vbench"
-    return run_command(args, lambda: crosscheck(args, work_dir), lambda r: format_comparison(r["comparison"]),
-                       (ValueError, FileNotFoundError, RuntimeError))
+    return run_command(args, lambda: crosscheck(args, work_dir), lambda r: format_comparison(r["comparison"]))
 
 
 if __name__ == "__main__":

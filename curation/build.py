@@ -52,6 +52,7 @@ from models.body.camera_sampling import CameraRanges
 from models.body.mesh import MANNEQUIN_LODS
 from models.body.render import FLOORS, SceneStyle
 from models.files import atomic_write
+from models.command_line import ArgumentParser, command
 
 logger = logging.getLogger("curation.build")
 
@@ -94,7 +95,7 @@ def _rgb(text: str) -> tuple[float, float, float]:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m curation.build", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--source", choices=SOURCES, required=True, help="which MA-Data part to build")
@@ -344,6 +345,7 @@ def build(args: argparse.Namespace) -> int:
     return 1 if counts.get("failed") else 0
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     configure_logging(args.log_level)

@@ -12,7 +12,6 @@ number but decode to the same samples.
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import logging
@@ -30,6 +29,7 @@ from models.body.mocap_tsv import read_ram_tsv, smpl24_targets
 from models.body.motion import Motion
 from models.body.retarget import bone_direction_errors, face_z_at_origin, ground, retarget_positions
 from models.files import atomic_write
+from models.command_line import ArgumentParser, command
 
 logger = logging.getLogger(__name__)
 
@@ -202,8 +202,9 @@ def build_sample(assets: Path, out: Path) -> dict[str, SampleItem]:
     return items
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m curation.bundled_sample",
         description="Build the bundled FineDance-layout sample from the real mocap take and music.",
     )

@@ -26,6 +26,7 @@ from curation.logs import configure_logging
 from curation.validation_set import CASES, Case, make_case
 from manifests.internet import FILTER_NAMES
 from models.files import atomic_write_text
+from models.command_line import ArgumentParser, command
 
 logger = logging.getLogger("curation.validate")
 
@@ -104,8 +105,9 @@ def validate(out: Path, config: dict, names: list[str] | None = None) -> tuple[l
     return verdicts, metrics(verdicts)
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m curation.validate", description=__doc__,
+    parser = ArgumentParser(prog="python -m curation.validate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
     parser.add_argument("--out", type=Path, default=Path("outputs/curation_validation"), help="work folder")
     parser.add_argument("--config", type=Path, help="YAML overriding curation/configs/internet.yaml")

@@ -32,6 +32,7 @@ from leaderboard.store import DEFAULT_ENTRIES_DIR, DEFAULT_URL, Store
 from leaderboard.submission import submit_file, sync_entry_files
 from leaderboard.text_table import show
 from leaderboard.validation import load_results_file
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger("leaderboard")
 DB_ENV = "LEADERBOARD_DB_URL"
@@ -148,7 +149,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m leaderboard",
         description="Validated leaderboard of benchmark results: submit results JSON, show ranked "
         "tables, render Markdown/HTML, and check reference scores against a baseline (CI).",
@@ -198,11 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
-    try:
-        return args.func(args)
-    except (ValueError, RuntimeError, SQLAlchemyError) as error:  # incl. SubmissionRejected, BaselineError
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    return args.func(args)  # errors (SubmissionRejected, BaselineError, SQLAlchemyError) -> one line via @command

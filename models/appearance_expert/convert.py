@@ -31,6 +31,7 @@ from models.appearance_expert.weights import (
     save_adapter,
     save_lora,
 )
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def convert(
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m models.appearance_expert.convert", description=__doc__.splitlines()[0])
+    p = ArgumentParser(prog="python -m models.appearance_expert.convert", description=__doc__.splitlines()[0])
     p.add_argument("--adapter", type=Path, help="body adapter: MACE's Adapter.safetensors (or ours)")
     p.add_argument("--lora", type=Path, help="aesthetic LoRA: MACE's LoRA.safetensors (or ours)")
     p.add_argument("--wan-original", type=Path, nargs="+", metavar="SHARD",
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")

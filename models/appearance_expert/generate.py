@@ -32,6 +32,7 @@ from models.body.keypoints import openpose18_from_coco17
 from models.body.motion import Motion
 from models.video.encode import cut_audio, encode_video
 from models.video.images import read_image
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +163,7 @@ class AppearanceExpert:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="python -m models.appearance_expert.generate",
         description="Render a dance video from 3D motion and a reference image with the Appearance Expert.",
     )
@@ -198,6 +199,7 @@ def _render_config(args: argparse.Namespace, base: RenderConfig) -> RenderConfig
     return replace(base, **{k: v for k, v in fields.items() if v is not None})
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")

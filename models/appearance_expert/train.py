@@ -81,6 +81,7 @@ from models.appearance_expert.weights import (
 )
 from models.files import atomic_dir, atomic_write_text, sha256_file
 from models.plots import write_loss_plot
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger(__name__)
 
@@ -460,7 +461,7 @@ class Trainer:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m models.appearance_expert.train",
+    p = ArgumentParser(prog="python -m models.appearance_expert.train",
                                 description="Train the Appearance Expert's body adapter (kinematic) or LoRA (aesthetic). "
                                 f"Rerun the same command to resume from OUT/{CHECKPOINTS}/.")  # fmt: skip
     p.add_argument("--stage", choices=STAGES, required=True)
@@ -513,6 +514,7 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     )  # fmt: skip
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")

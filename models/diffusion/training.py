@@ -45,6 +45,7 @@ from models.diffusion.normalizer import MinMaxNormalizer
 from models.diffusion.schedule import DiffusionConfig, GaussianDiffusion
 from models.files import atomic_write
 from models.plots import write_loss_plot
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger(__name__)
 
@@ -219,7 +220,7 @@ class Trainer:
 
 
 def build_parser(kind: ModelKind) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = ArgumentParser(
         prog=f"python -m models.{kind.name}.train",
         description=f"Train the {kind.name} dance diffusion model. Rerun the same command to resume from OUT/{LAST}.",
     )
@@ -252,6 +253,7 @@ def build_parser(kind: ModelKind) -> argparse.ArgumentParser:
     return p
 
 
+@command
 def main(kind: ModelKind, argv: list[str] | None = None) -> int:
     args = build_parser(kind).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")

