@@ -5,15 +5,16 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import sys
 from pathlib import Path
 
 import jsonschema
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from benchmark.results import validate, write_atomic
 from leaderboard.boards import BOARDS
 from leaderboard.html_page import render_html
+from leaderboard.integrity import non_finite_problems
 from leaderboard.listing import board_entries
 from leaderboard.markdown_page import render_markdown
 from leaderboard.regression import (
@@ -28,29 +29,55 @@ from leaderboard.regression import (
     run_reference,
     write_baseline,
 )
+from leaderboard.reports import report_dir_of
 from leaderboard.store import DEFAULT_ENTRIES_DIR, DEFAULT_URL, Store
-from leaderboard.submission import submit_file, sync_entry_files
+from leaderboard.submission import submit_results, sync_entry_files
 from leaderboard.text_table import show
-from leaderboard.validation import load_results_file
-from models.command_line import ArgumentParser, command
+from leaderboard.validation import load_results_file, text_problems, url_problems
+from models.command_line import ArgumentParser, UsageError, command, nonnegative_float, require_writable
 
 log = logging.getLogger("leaderboard")
 DB_ENV = "LEADERBOARD_DB_URL"
 
 
+def _shown_url(url: str) -> str:
+    """A database URL as it may be printed: the password hidden (the text as given when it does not parse)."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except SQLAlchemyError:
+        return repr(url[:80])
+
+
 def _store(args: argparse.Namespace) -> Store:
-    """The selected store, after importing committed entry files it lacks."""
-    store = Store(args.db, args.entries)
+    """The selected store, after importing committed entry files it lacks; an unusable --db is one usage error."""
+    try:
+        store = Store(args.db, args.entries)
+    except (SQLAlchemyError, ImportError) as error:
+        reason = (str(error).splitlines() or [type(error).__name__])[0]
+        raise UsageError(f"--db {_shown_url(args.db)}: cannot open the database ({reason})") from None
     sync_entry_files(store)
     return store
 
 
+def _check_submit_flags(args: argparse.Namespace) -> None:
+    """--name, --url and --paper before any file or database is read: a bad one is a usage error."""
+    problems = text_problems("--name", args.name) if args.name is not None else []
+    for flag, url in (("--url", args.url), ("--paper", args.paper)):
+        if url is not None:
+            problems += url_problems(flag, url)
+    if problems:
+        raise UsageError("; ".join(problems))
+
+
 def cmd_submit(args: argparse.Namespace) -> int:
-    doc = submit_file(
-        args.results, _store(args), name=args.name, code_url=args.url, paper_url=args.paper,
-        checkpoint_free=args.checkpoint_free,
+    _check_submit_flags(args)
+    results = load_results_file(args.results)  # a bad file is told before any database is opened
+    doc = submit_results(
+        results, _store(args), source=str(args.results), name=args.name, code_url=args.url, paper_url=args.paper,
+        checkpoint_free=args.checkpoint_free, report=report_dir_of(args.results),
     )
-    print(f"accepted: entry {doc['id']} under {doc['results']['protocol']['id']} -> {args.entries / (doc['id'] + '.json')}")
+    print(f"accepted: entry {doc['id']} under {doc['results']['protocol']['id']} "
+          f"(results sha256 {doc['results_sha256']}) -> {args.entries / (doc['id'] + '.json')}")
     if doc["report"]:
         print(f"report: {len(doc['report'])} picture(s) -> {args.entries.parent / 'reports' / doc['id']}")
     return 0
@@ -62,6 +89,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
+    for name in ("README.md", "index.html"):
+        require_writable(require_writable(args.out, "--out", folder=True) / name, "--out")
     store = _store(args)
     boards = board_entries(store)
     reports_base = Path(os.path.relpath(store.reports_dir.resolve(), args.out.resolve())).as_posix()
@@ -74,11 +103,13 @@ def cmd_render(args: argparse.Namespace) -> int:
 def _load_checked_results(paths: list[Path]) -> list[dict]:
     loaded = []
     for path in paths:
-        results = load_results_file(path)
+        results = load_results_file(path, "--results")
         try:
             validate(results)
         except jsonschema.ValidationError as error:
             raise BaselineError(f"{path}: not a valid results JSON: {error.message}") from None
+        if problems := non_finite_problems(results):
+            raise BaselineError(f"{path}: {problems[0]}")
         loaded.append(results)
     return loaded
 
@@ -88,12 +119,13 @@ def _parse_runs(specs: list[str]) -> list[tuple[str, str]]:
     for spec in specs:
         method, sep, protocol = spec.partition(":")
         if not sep or protocol not in BOARDS:
-            raise BaselineError(f"--run {spec!r}: expected METHOD:PROTOCOL with a known protocol")
+            raise UsageError(f"--run {spec!r}: expected METHOD:PROTOCOL with a known protocol")
         runs.append((method, protocol))
     return runs
 
 
 def _update(args: argparse.Namespace) -> int:
+    require_writable(args.baseline, "--baseline")
     previous = load_baseline(args.baseline) if args.baseline.exists() else None
     if args.results:
         results = _load_checked_results(args.results)
@@ -165,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("submit", parents=[common], help="validate a results JSON and store it as an entry",
                        description="Validate RESULTS (schema, protocol, metric ranges, CIs, provenance) "
-                       "and store it; a rejection lists every reason. Duplicates (same method name, "
+                       "and store it; a rejection lists every reason on one line. Duplicates (same method name, "
                        "checkpoint and protocol) are rejected.")
     p.add_argument("results", type=Path, help="results JSON from benchmark.run / benchmark.evaluate")
     p.add_argument("--name", help="display name (default: the results' method name)")
@@ -189,8 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "worse direction (--strict: in either direction).")
     p.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE, help="baseline JSON (default: leaderboard/baseline.json)")
     p.add_argument("--results", type=Path, nargs="+", help="compare these results JSONs instead of running benchmark.run")
-    p.add_argument("--tolerance", type=float, help="relative tolerance for every metric (default: the baseline's)")
-    p.add_argument("--abs-tolerance", type=float, help="absolute tolerance for every metric (default: the baseline's)")
+    p.add_argument("--tolerance", type=nonnegative_float, help="relative tolerance for every metric (default: the baseline's)")
+    p.add_argument("--abs-tolerance", type=nonnegative_float, help="absolute tolerance for every metric (default: the baseline's)")
     p.add_argument("--strict", action="store_true", help="also fail on moves in the better direction")
     p.add_argument("--update-baseline", action="store_true", help="rewrite the baseline from the new scores")
     p.add_argument("--run", action="append", metavar="METHOD:PROTOCOL",

@@ -1,6 +1,7 @@
 """Leaderboard entries: the stored submission document and the row view built from it.
 
-A submission document holds the submitted results JSON untouched plus the submitter's metadata
+A submission document holds the submitted results JSON untouched, their content hash
+(`results_sha256`, checked whenever entry files are read) plus the submitter's metadata
 (display name, links, flags); every displayed number is derived from the results, so an entry
 file cannot show numbers its results do not contain; nor can it drop the "not a model result"
 flags (`leaderboard.flags`), read from the results too. Published paper numbers are entries too,
@@ -16,8 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from leaderboard.flags import WEIGHTLESS_RENDERERS, Flag, flags_of, method_parts
+from leaderboard.integrity import content_hash
 
-ENTRY_FORMAT = 1
+ENTRY_FORMAT = 2  # 2: `results_sha256`, the content hash of the submitted results
 NOT_COMPUTED = "not computed"  # the note prefix of a metric benchmark could not compute (value null, with the reason)
 # Built-in methods with no learned weights: they need no checkpoint hash.
 CHECKPOINT_FREE_METHODS = frozenset({"ground_truth", "random_motion", *WEIGHTLESS_RENDERERS})
@@ -119,6 +121,7 @@ def make_submission(
         "submitted_at": submitted_at
         or _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         "results": results,
+        "results_sha256": content_hash(results),
         "report": list(report or []),
     }
 

@@ -20,6 +20,7 @@ from typing import Literal
 
 from benchmark.protocols.registry import PROTOCOLS
 from benchmark.results import write_atomic
+from leaderboard.integrity import non_finite_problems
 
 DEFAULT_BASELINE = Path(__file__).resolve().parent / "baseline.json"
 DEFAULT_RUNS: tuple[tuple[str, str], ...] = (
@@ -85,10 +86,13 @@ def load_baseline(path: str | os.PathLike) -> dict:
         baseline = json.loads(Path(path).read_text())
     except FileNotFoundError:
         raise BaselineError(f"{path}: baseline not found; create it with `check --update-baseline`") from None
-    except (OSError, json.JSONDecodeError) as error:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise BaselineError(f"{path}: unreadable baseline: {error}") from None
-    if not isinstance(baseline, dict) or baseline.get("format") != BASELINE_FORMAT or not isinstance(baseline.get("runs"), list):
-        raise BaselineError(f"{path}: not a format-{BASELINE_FORMAT} baseline (needs 'format' and a 'runs' list)")
+    if problems := non_finite_problems(baseline):
+        raise BaselineError(f"{path}: {problems[0]}")
+    if (not isinstance(baseline, dict) or baseline.get("format") != BASELINE_FORMAT
+            or not isinstance(baseline.get("runs"), list) or not isinstance(baseline.get("metric_tolerances", {}), dict)):
+        raise BaselineError(f"{path}: not a format-{BASELINE_FORMAT} baseline (needs 'format', a 'runs' list and any 'metric_tolerances' as an object)")
     for tolerance in [baseline.get("tolerance", {}), *baseline.get("metric_tolerances", {}).values()]:
         if not isinstance(tolerance, dict) or not set(tolerance) <= {"rel", "abs"} or not all(
             isinstance(v, (int, float)) for v in tolerance.values()
@@ -195,7 +199,7 @@ def baseline_run(results: dict, seed: int) -> dict:
 
 
 def write_baseline(path: str | os.PathLike, results: list[dict], previous: dict | None = None) -> dict:
-    """Write a baseline from results (keeping the previous file's tolerances), atomically."""
+    """Write a baseline from results (keeping the previous file's tolerances), atomically; never one holding NaN."""
     previous = previous or {}
     baseline = {
         "format": BASELINE_FORMAT,
@@ -208,5 +212,7 @@ def write_baseline(path: str | os.PathLike, results: list[dict], previous: dict 
         "metric_tolerances": previous.get("metric_tolerances", {}),
         "runs": [baseline_run(r, r.get("seed", 0)) for r in results],
     }
+    if problems := non_finite_problems(baseline):
+        raise BaselineError(f"{path}: not written: {problems[0]}")
     write_atomic(path, json.dumps(baseline, indent=1) + "\n")
     return baseline

@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 from leaderboard.entry import duplicate_key, entry_id, make_submission
+from leaderboard.integrity import content_hash, reserved_name_problems
 from leaderboard.reports import report_dir_of, safe_report_name, store_report
 from leaderboard.store import DuplicateEntry, Store
 from leaderboard.validation import (
@@ -72,6 +73,9 @@ def _document_problems(path: Path, doc: dict) -> list[str]:
         return ["entry has no results object"]
     problems = results_problems(doc["results"], checkpoint_free=bool(doc.get("checkpoint_free")))
     problems += text_problems("name", doc.get("name"))
+    method = doc["results"].get("method") if isinstance(doc["results"].get("method"), dict) else {}
+    problems += reserved_name_problems("name", doc.get("name"), method.get("name"))
+    problems += _hash_problems(doc)
     problems += [p for f in ("code_url", "paper_url") if doc.get(f) for p in url_problems(f, doc[f])]
     if not isinstance(doc.get("submitted_at"), str):
         problems.append("submitted_at is missing")
@@ -87,27 +91,51 @@ def _document_problems(path: Path, doc: dict) -> list[str]:
     return problems
 
 
+def _hash_problems(doc: dict) -> list[str]:
+    """Whether the entry's results are still the submitted ones: their content hash against the recorded one."""
+    recorded = doc.get("results_sha256")
+    if not isinstance(doc.get("results"), dict):
+        return []  # `_document_problems` says so
+    if not isinstance(recorded, str):
+        return ["results_sha256 is missing: the entry was not written by `submit` (resubmit its results JSON)"]
+    actual = content_hash(doc["results"])
+    if actual != recorded:
+        return [f"results changed since submission: they hash to sha256 {actual[:16]}... "
+                f"but the entry records {recorded[:16]}..."]
+    return []
+
+
+def _read_entry(path: Path) -> dict:
+    """An entry file's document; `SubmissionRejected` naming the file when it is unreadable or not an object."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise SubmissionRejected(str(path), [f"unreadable entry file: {error}"]) from None
+    if not isinstance(doc, dict):
+        raise SubmissionRejected(str(path), ["expected a JSON object"])
+    return doc
+
+
 def sync_entry_files(store: Store) -> int:
     """Import committed entry files the database lacks (e.g. merged by pull request), and write the file of any
     row that lacks one (left by versions that stored the row first and were killed before the file).
 
-    Each file is validated like a submission; a bad file raises `SubmissionRejected` naming it."""
+    Each new file is validated like a submission, and every file's results are checked against their recorded
+    content hash; a bad file raises `SubmissionRejected` naming it."""
     _restore_entry_files(store)
     known = store.ids()
     added = 0
     for path in store.entry_files():
+        doc = _read_entry(path)
+        problems = _hash_problems(doc) if path.stem in known else _document_problems(path, doc)
+        if problems:
+            raise SubmissionRejected(str(path), problems)
         if path.stem in known:
             continue
         try:
-            doc = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise SubmissionRejected(str(path), [f"unreadable entry file: {error}"]) from None
-        problems = _document_problems(path, doc) if isinstance(doc, dict) else ["expected a JSON object"]
-        if problems:
-            raise SubmissionRejected(str(path), problems)
-        try:
             store.add(doc, write_file=False)
             added += 1
+            log.info("imported %s (results sha256 %s)", path.name, doc["results_sha256"])
         except DuplicateEntry:  # another process imported it first
             continue
     if added:

@@ -1,10 +1,11 @@
-"""Submission checks: JSON Schema, protocol registry, metric ranges, CIs, provenance, safe text.
+"""Submission checks: JSON Schema, protocol registry, metric ranges, CIs, provenance, safe text, integrity.
 
 Every check runs even when an earlier one failed, so a rejected submission gets all its reasons
 at once. Values within `RANGE_SLACK` of a bound count as inside it: floating-point noise (the
 Bailando FID form gives -8e-6 for two identical sets) is not an error. A metric the run could not compute
 (value and CI null, n 0, a "not computed: <reason>" note, e.g. missing VBench weights) is accepted and shown
-as n/c; a null without that note, NaN or infinity is refused.
+as n/c; a null without that note is refused, and so is NaN or infinity anywhere in the file. Set values that are
+means of per-item rows are recomputed, and reference-row names are reserved (`leaderboard.integrity`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import json
 import math
 import os
 import unicodedata
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +23,8 @@ from benchmark.protocols.registry import PROTOCOLS, Protocol
 from benchmark.results import load_schema
 from leaderboard.boards import BOARDS
 from leaderboard.entry import NOT_COMPUTED, checkpoint_free_method, not_computed_note
+from leaderboard.integrity import aggregate_problems, non_finite_problems, reserved_name_problems
+from models.command_line import InputError, require_file
 
 RANGE_SLACK = 1e-4
 MAX_NAME_CHARS = 100
@@ -33,28 +35,30 @@ REQUIRED_ENVIRONMENT = ("python", "numpy", "torch", "device", "platform")
 
 
 class SubmissionRejected(ValueError):
-    """A submission that failed validation; `reasons` lists every problem found."""
+    """A submission that failed validation; `reasons` lists every problem found (one line, '; '-separated)."""
 
     def __init__(self, source: str, reasons: list[str]):
         self.source = source
         self.reasons = list(reasons)
-        super().__init__(f"{source}: rejected:\n" + "\n".join(f"  - {r}" for r in self.reasons))
+        one_line = (" ".join(line.strip() for line in reason.splitlines()) for reason in self.reasons)
+        super().__init__(f"{source}: rejected: " + "; ".join(one_line))
 
 
-def load_results_file(path: str | os.PathLike) -> dict:
-    """Parse a results JSON file, rejecting unreadable or malformed files with the reason."""
+def load_results_file(path: str | os.PathLike, flag: str = "RESULTS") -> dict:
+    """Parse a results JSON file; InputError naming it when it is missing, empty, not JSON or not an object."""
+    path = require_file(path, flag)
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise SubmissionRejected(str(path), [f"cannot read the file: {error}"]) from None
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(path, "not a results JSON (not UTF-8 text)") from None
+    if not text.strip():
+        raise InputError(path, "is empty, expected a results JSON object")
     try:
         results = json.loads(text)
     except json.JSONDecodeError as error:
-        raise SubmissionRejected(
-            str(path), [f"malformed JSON at line {error.lineno} column {error.colno}: {error.msg}"]
-        ) from None
+        raise InputError(path, f"not JSON: line {error.lineno} column {error.colno}: {error.msg}") from None
     if not isinstance(results, dict):
-        raise SubmissionRejected(str(path), [f"expected a JSON object, got {type(results).__name__}"])
+        raise InputError(path, f"expected a results JSON object, got a JSON {type(results).__name__}")
     return results
 
 
@@ -97,6 +101,11 @@ def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
+def _non_finite(x: Any) -> bool:
+    """NaN or infinity: reported once, with its JSON path, by `non_finite_problems`."""
+    return isinstance(x, float) and not math.isfinite(x)
+
+
 def _not_computed_problems(where: str, record: dict) -> list[str]:
     """A metric benchmark could not compute: null value and CI, n 0, a safe 'not computed: reason' note."""
     problems = text_problems(f"{where}.note", record["note"], MAX_NOTE_CHARS)
@@ -121,14 +130,18 @@ def _metric_problems(name: str, record: Any, spec: Any) -> list[str]:
     value, ci, n = record.get("value"), record.get("ci95"), record.get("n")
     if value is None:
         problems.append(f"{where}.value is null without a '{NOT_COMPUTED}: <reason>' note: say why it was not computed")
+    elif _non_finite(value):
+        pass
     elif not _finite(value):
-        problems.append(f"{where}.value is not a finite number: {value!r}")
+        problems.append(f"{where}.value is not a number: {value!r:.40}")
     elif spec is not None and not spec.low - RANGE_SLACK <= value <= spec.high + RANGE_SLACK:
         problems.append(f"{where}.value {value:.6g} is outside its valid range [{spec.low:g}, {spec.high:g}]")
     if ci is None:
         problems.append(f"{where}.ci95 is null: a 95% bootstrap CI is required")
+    elif isinstance(ci, list) and any(map(_non_finite, ci)):
+        pass
     elif not (isinstance(ci, list) and len(ci) == 2 and all(map(_finite, ci))):
-        problems.append(f"{where}.ci95 must be two finite numbers, got {ci!r}")
+        problems.append(f"{where}.ci95 must be two finite numbers, got {ci!r:.80}")
     elif ci[0] > ci[1]:
         problems.append(f"{where}.ci95 is reversed: low {ci[0]:.6g} > high {ci[1]:.6g}")
     elif _finite(value):
@@ -162,6 +175,7 @@ def _provenance_problems(results: dict, checkpoint_free: bool) -> list[str]:
     protocol = results.get("protocol") if isinstance(results.get("protocol"), dict) else {}
     env = results.get("environment") if isinstance(results.get("environment"), dict) else {}
     problems = text_problems("method.name", method.get("name"))
+    problems += reserved_name_problems("method.name", method.get("name"), method.get("name"))
     problems += text_problems("method.version", method.get("version"))
     name = method.get("name")
     weightless = isinstance(name, str) and checkpoint_free_method(name)
@@ -182,7 +196,7 @@ def _provenance_problems(results: dict, checkpoint_free: bool) -> list[str]:
 
 def results_problems(results: dict, *, checkpoint_free: bool = False) -> list[str]:
     """Every reason these results cannot enter the leaderboard (empty when they can)."""
-    problems = _schema_problems(results)
+    problems = non_finite_problems(results) + _schema_problems(results)
     protocol, protocol_problems = _protocol(results)
     problems += protocol_problems
     metrics = results.get("metrics") if isinstance(results.get("metrics"), dict) else {}
@@ -192,13 +206,7 @@ def results_problems(results: dict, *, checkpoint_free: bool = False) -> list[st
         records = [metrics.get(spec.name) for spec in protocol.metrics]
         if records and all(isinstance(r, dict) and not_computed_note(r) for r in records):
             problems.append(f"no metric of {protocol.id} was computed: nothing to show or rank")
-    required = {s.name for s in protocol.metrics} if protocol else set()
-    for name, record in metrics.items():  # metrics beyond the protocol's: only no NaN/inf
-        if name in required or not isinstance(record, dict):
-            continue
-        numbers = [record.get("value"), *(record.get("ci95") or [])]
-        if any(x is not None and not _finite(x) for x in numbers):
-            problems.append(f"metrics.{name} holds a non-finite number: {numbers!r}")
+    problems += aggregate_problems(results)
     problems += _provenance_problems(results, checkpoint_free)
     return list(dict.fromkeys(problems))
 
@@ -215,6 +223,8 @@ def submission_problems(
     problems = results_problems(results, checkpoint_free=checkpoint_free)
     if name is not None:
         problems += text_problems("--name", name)
+        method = results.get("method") if isinstance(results.get("method"), dict) else {}
+        problems += reserved_name_problems("--name", name, method.get("name"))
     for field, url in (("--url", code_url), ("--paper", paper_url)):
         if url is not None:
             problems += url_problems(field, url)

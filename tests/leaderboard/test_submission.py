@@ -12,14 +12,23 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 
 from benchmark.protocols.registry import get_protocol
+from benchmark.metrics.motion.beat_align import LODGE_BAS_TEST_IDS
 from leaderboard.boards import BOARDS, Board
 from leaderboard.cli import main
+from leaderboard.integrity import recomputed_means
 from leaderboard.listing import board_entries
 from leaderboard.store import Store
 from leaderboard.submission import submit_results, sync_entry_files
 from leaderboard.validation import SubmissionRejected, submission_problems
 
 CHECKPOINT = "ab" * 32
+ITEMS = 14
+
+
+def _per_item(protocol: str, metrics: dict) -> list[dict]:
+    """ITEMS rows whose per-item columns average to the set values (so the recomputation agrees)."""
+    columns = {s: metrics[m.metric]["value"] for m in recomputed_means(protocol) if m.metric in metrics for s in m.sources}
+    return [{"id": f"{LODGE_BAS_TEST_IDS[i % len(LODGE_BAS_TEST_IDS)]}_{i:03d}", **columns} for i in range(ITEMS)]
 
 
 def make_results(method: str = "my_method", protocol: str = "finedance3d@v1", checkpoint: str | None = CHECKPOINT, **values: float) -> dict:
@@ -28,7 +37,7 @@ def make_results(method: str = "my_method", protocol: str = "finedance3d@v1", ch
     metrics = {}
     for i, m in enumerate(spec.metrics):
         value = values.get(m.name, 0.2 + 0.1 * i if m.high <= 1 else 10.0 + i)
-        metrics[m.name] = {"value": value, "ci95": [value * 0.9, value * 1.1], "n": 14, "better": m.better}
+        metrics[m.name] = {"value": value, "ci95": [value * 0.9, value * 1.1], "n": ITEMS, "better": m.better}
     return {
         "schema_version": "1.0",
         "method": {"name": method, "version": "1", "checkpoint_sha256": checkpoint, "config": {}},
@@ -36,7 +45,7 @@ def make_results(method: str = "my_method", protocol: str = "finedance3d@v1", ch
                      "gt_reference_sha256": "cd" * 32, "fps": 30.0},
         "metrics": metrics,
         "reference": {},
-        "per_item": [{"id": "s001"}],
+        "per_item": _per_item(protocol, metrics),
         "timing": {"latency_fps": 123.0, "throughput_fps": 456.0},
         "environment": {"python": "3.11.7", "numpy": "2.4", "torch": "2.13.0+cpu", "device": "cpu",
                         "platform": "Linux", "git_commit": "0" * 40},
@@ -74,13 +83,17 @@ REJECTIONS = [
     ("protocol version", _mutate("protocol.version", "0"), "does not match the registry"),
     ("missing metric", _mutate("metrics.fsr", _DELETE), "metrics.fsr is missing"),
     ("null metric", _mutate("metrics.fsr.value", None), "metrics.fsr.value is null"),
-    ("nan value", _mutate("metrics.bas.value", math.nan), "metrics.bas.value is not a finite number"),
-    ("inf value", _mutate("metrics.fid_k.value", math.inf), "metrics.fid_k.value is not a finite number"),
-    ("inf ci", _mutate("metrics.fid_k.ci95", [1.0, math.inf]), "metrics.fid_k.ci95 must be two finite numbers"),
+    ("nan value", _mutate("metrics.bas.value", math.nan), "non-finite number: metrics.bas.value is NaN"),
+    ("inf value", _mutate("metrics.fid_k.value", math.inf), "metrics.fid_k.value is Infinity"),
+    ("inf ci", _mutate("metrics.fid_k.ci95", [1.0, math.inf]), "metrics.fid_k.ci95[1] is Infinity"),
+    ("nan per item", _mutate("per_item", [{"id": "s001", "bas": math.nan}]), "per_item[0].bas is NaN"),
+    ("edited mean", _mutate("metrics.bas.value", 0.61), "metrics.bas: claimed 0.61 but its per-item 'bas' values give 0.6"),
+    ("wrong n", _mutate("metrics.fsr.n", 15), "metrics.fsr: n is 15 but 14 per-item"),
+    ("method posing as gt", _mutate("method.name", "Ground Truth"), "method.name 'Ground Truth' is reserved"),
     ("bas above 1", _mutate("metrics.bas", {"value": 1.5, "ci95": [1.4, 1.6], "n": 3}), "metrics.bas.value 1.5 is outside its valid range [0, 1]"),
     ("negative fid", _mutate("metrics.fid_k", {"value": -3.0, "ci95": [-4.0, -2.0], "n": 3}), "outside its valid range"),
     ("value outside ci", _mutate("metrics.div_k.ci95", [20.0, 30.0]), "lies outside its ci95"),
-    ("nan in extra metric", _mutate("metrics.extra", {"value": math.nan, "ci95": None, "n": 1}), "metrics.extra holds a non-finite"),
+    ("nan in extra metric", _mutate("metrics.extra", {"value": math.nan, "ci95": None, "n": 1}), "metrics.extra.value is NaN"),
     ("reversed ci", _mutate("metrics.div_k.ci95", [30.0, 20.0]), "ci95 is reversed"),
     ("missing ci", _mutate("metrics.div_k.ci95", None), "a 95% bootstrap CI is required"),
     ("wrong direction", _mutate("metrics.fid_k.better", "higher"), "protocol says 'lower'"),
@@ -110,7 +123,7 @@ def test_every_reason_reported_at_once():
     results["metrics"]["bas"]["value"] = math.nan
     results["schema_version"] = "0.1"
     problems = submission_problems(results, name="x<y", code_url="javascript:alert(1)")
-    for expected in ("schema_version", "version '9'", "bas.value is not a finite", "method.name contains markup",
+    for expected in ("schema_version", "version '9'", "metrics.bas.value is NaN", "method.name contains markup",
                      "--name contains markup", "--url must be an absolute http(s) URL"):
         assert any(expected in p for p in problems), (expected, problems)
 
@@ -156,10 +169,11 @@ def test_cli_submit_exit_codes_and_reasons(tmp_path, capsys):
     assert "duplicate" in capsys.readouterr().err
     assert main(["submit", str(bad), *db]) == 1
     err = capsys.readouterr().err
-    assert "bad.json" in err and "markup" in err and "metrics.fsr.value 2 is outside" in err
+    assert err.count("\n") == 1 and err.startswith(f"error: {bad}: rejected: ")  # every reason, one line
+    assert "metrics.fsr.value 2 is outside" in err and "; method.name contains markup" in err
     assert main(["submit", str(broken), *db]) == 1
     err = capsys.readouterr().err
-    assert "broken.json: rejected" in err and "malformed JSON at line 1" in err
+    assert "broken.json: not JSON: line 1" in err
     assert main(["submit", str(tmp_path / "absent.json"), *db]) == 1
     assert len(list((tmp_path / "entries").glob("*.json"))) == 1
 
@@ -178,6 +192,9 @@ def test_committed_entry_files_are_imported_and_checked(tmp_path, store):
     with pytest.raises(SubmissionRejected, match=doc["id"]) as caught:
         sync_entry_files(third)
     assert any("bas.value 7 is outside" in r for r in caught.value.reasons)
+    assert any("results changed since submission" in r for r in caught.value.reasons)
+    with pytest.raises(SubmissionRejected, match="results changed since submission"):
+        sync_entry_files(fresh)  # already imported: the edited file is still refused by its content hash
 
 
 def _submit_in_child(args: tuple) -> str:

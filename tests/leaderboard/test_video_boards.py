@@ -98,8 +98,11 @@ def test_real_ma_video_results_are_accepted_rendered_and_labelled(tmp_path, mann
 REFUSED = [
     ("null without note", lambda m: m["metrics"]["iq"].pop("note"), "metrics.iq.value is null without a 'not computed"),
     ("null with another note", lambda m: m["metrics"]["iq"].update(note="weights missing"), "metrics.iq.value is null"),
-    ("nan", lambda m: m["metrics"]["tf"].update(value=math.nan), "metrics.tf.value is not a finite number"),
-    ("inf", lambda m: m["metrics"]["fid_k"].update(value=math.inf), "metrics.fid_k.value is not a finite number"),
+    ("nan", lambda m: m["metrics"]["tf"].update(value=math.nan), "metrics.tf.value is NaN"),
+    ("inf", lambda m: m["metrics"]["fid_k"].update(value=math.inf), "metrics.fid_k.value is Infinity"),
+    ("nan reference", lambda m: m["reference"]["div_k"].update(ci95=[math.nan, 1.0]), "reference.div_k.ci95[0] is NaN"),
+    ("edited flickering", lambda m: m["metrics"]["tf"].update(value=99.9), "metrics.tf: claimed 99.9 but its per-item"),
+    ("edited gt bas", lambda m: m["reference"]["bas"].update(value=0.4), "reference.bas: claimed 0.4 but its per-item 'bas_gt'"),
     ("n/c with a ci", lambda m: m["metrics"]["iq"].update(ci95=[1.0, 2.0]), "ci95 must be null for a metric that was not"),
     ("n/c with n", lambda m: m["metrics"]["iq"].update(n=4), "metrics.iq.n must be 0"),
     ("markup in the reason", lambda m: m["metrics"]["iq"].update(note="not computed: <script>"), "metrics.iq.note contains markup"),
@@ -122,6 +125,8 @@ def test_tiny_renderer_run_is_labelled_and_never_ranked(store, mannequin):
     for name in ("tf", "fid_k", "fid_g", "div_k", "div_g", "bas"):  # best possible numbers: still no place
         value = 0.0 if name.startswith("fid") else 100.0 if name == "tf" else 1.0 if name == "bas" else 50.0
         tiny["metrics"][name].update(value=value, ci95=[value, value])
+        for row in tiny["per_item"] if name in ("tf", "bas") else ():  # per-item means: the rows agree
+            row[name] = value
     doc = submit_results(tiny, store)
     entry = entry_from_submission(doc)
     assert [f.key for f in entry.flags] == ["tiny", "stand-in"] and entry.flags[0].detail == TINY_LABEL
