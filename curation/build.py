@@ -26,10 +26,12 @@ import argparse
 import functools
 import json
 import logging
+import math
 import os
 import shutil
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
@@ -43,7 +45,7 @@ from curation.finedance_source import (
     sample_items,
 )
 from curation.logs import configure_logging
-from curation.manifest_store import RowStore, exclusive_output, remove_temp_files
+from curation.manifest_store import RowStore, exclusive_output, read_json, remove_temp_files
 from curation.preview import write_contact_sheet, write_empty_preview
 from curation.stages import Stage, pending, run_stage
 from curation.windows import Window
@@ -52,35 +54,61 @@ from models.body.camera_sampling import CameraRanges
 from models.body.mesh import MANNEQUIN_LODS
 from models.body.render import FLOORS, SceneStyle
 from models.files import atomic_write
-from models.command_line import ArgumentParser, command
+from models.video.frames import FRAME_LIMITS
+from models.command_line import (
+    ArgumentParser,
+    UsageError,
+    command,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    reject_unused,
+    require_dir,
+    require_file,
+    require_writable,
+)
 
 logger = logging.getLogger("curation.build")
 
 SOURCES = ("finedance", "internet")
 DEFAULT_OUT = {"finedance": Path("outputs/ma_data_3d"), "internet": Path("outputs/ma_data_internet")}
+INTERNET_ONLY = ("urls", "videos", "config", "vitpose_checkpoint", "detector", "enable_file_urls")
+FINEDANCE_ONLY = ("root", "smpl_model")
 SAMPLE_NOTICE = ("no --root given: building from the bundled sample (FineDance layout; a real dancer's mocap "
                  "retargeted to SMPL + real CC-BY music; it is NOT FineDance)")  # fmt: skip
 
 
-def _pair(text: str) -> tuple[float, float]:
-    try:
-        low, high = (float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected LOW,HIGH numbers, got {text!r}") from None
-    return low, high
+def _range(test: Callable[[float], bool], wants: str) -> Callable[[str], tuple[float, float]]:
+    """An argparse type for 'LOW,HIGH': two finite numbers passing `test`, LOW <= HIGH."""
+
+    def parse(text: str) -> tuple[float, float]:
+        try:
+            low, high = (float(x) for x in text.split(","))
+        except ValueError:
+            low = high = math.nan
+        if not (math.isfinite(low) and math.isfinite(high) and test(low) and test(high) and low <= high):
+            raise argparse.ArgumentTypeError(f"expected LOW,HIGH {wants} with LOW <= HIGH, got {text!r}")
+        return low, high
+
+    return parse
 
 
-def _positive_int(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}")
-    return int(text)
+_any_range = _range(lambda v: True, "numbers")
+_positive_range = _range(lambda v: v > 0, "numbers > 0")
+_elevation_range = _range(lambda v: -90 < v < 90, "degrees in (-90, 90)")
 
 
 def _resolution(text: str) -> tuple[int, int]:
     try:
         width, height = (int(x) for x in text.lower().split("x"))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, e.g. 512x512, got {text!r}") from None
+        width = height = 0
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, both even and > 0 (H.264), e.g. 512x512, "
+                                         f"got {text!r}")  # fmt: skip
+    if (problem := FRAME_LIMITS.problem(width, height)) is not None:
+        raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
     return width, height
 
 
@@ -109,13 +137,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--executor", choices=EXECUTORS, default="local", help="local process pool or Ray (extra 'cluster')"
     )
     parser.add_argument(
-        "--workers", type=_positive_int, default=os.cpu_count(), help="parallel workers (1: in this process)"
+        "--workers", type=positive_int, default=os.cpu_count(), help="parallel workers (1: in this process)"
     )
     parser.add_argument(
         "--ray-address", help="join a running Ray cluster ('auto' or host:port); default: start a local one"
     )
     parser.add_argument("--retry-failed", action="store_true", help="redo failed rows (finished clips are always kept)")
-    parser.add_argument("--limit", type=_positive_int, help="only the first N sources (by id)")
+    parser.add_argument("--limit", type=positive_int, help="only the first N sources (by id)")
     group = parser.add_argument_group("internet source")
     group.add_argument("--urls", type=Path, help="URL list: text (one a line), CSV or Parquet with url[, genre, tags]")
     group.add_argument("--videos", type=Path, help="a folder of local videos (searched recursively)")
@@ -130,10 +158,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--split-scheme", choices=SPLIT_SCHEMES, default="cross_genre", help="FineDance split to record"
     )
     group = parser.add_argument_group("clips")
-    group.add_argument(
-        "--clip-seconds", type=_pair, default=(5.0, 10.0), metavar="MIN,MAX", help="clip length range (default 5,10)"
-    )
-    group.add_argument("--fps", type=float, help="video frame rate (default: the motion's, 30 for FineDance)")
+    group.add_argument("--clip-seconds", type=_positive_range, default=(5.0, 10.0), metavar="MIN,MAX",
+                       help="clip length range (default 5,10)")  # fmt: skip
+    group.add_argument("--fps", type=positive_float, help="video frame rate (default: the motion's, 30 for FineDance)")
     group.add_argument("--seed", type=int, default=0, help="seed of the per-clip camera draws")
     group = parser.add_argument_group("rendering")
     group.add_argument(
@@ -149,24 +176,23 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     group.add_argument(
         "--azimuth",
-        type=_pair,
+        type=_any_range,
         default=CameraRanges.azimuth_deg,
         metavar="LO,HI",
         help="degrees from the dancer's facing (default -45,45)",
     )
-    group.add_argument(
-        "--elevation", type=_pair, default=CameraRanges.elevation_deg, metavar="LO,HI", help="degrees (default 0,20)"
-    )
+    group.add_argument("--elevation", type=_elevation_range, default=CameraRanges.elevation_deg, metavar="LO,HI",
+                       help="degrees (default 0,20)")  # fmt: skip
     group.add_argument(
         "--distance",
-        type=_pair,
+        type=_positive_range,
         default=CameraRanges.distance_m,
         metavar="LO,HI",
         help="metres, widened to fit the body (default 3,5.5)",
     )
     group.add_argument(
         "--focal-mm",
-        type=_pair,
+        type=_positive_range,
         default=CameraRanges.focal_mm,
         metavar="LO,HI",
         help="35 mm-equivalent focal length (default 28,50)",
@@ -178,11 +204,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     group.add_argument(
         "--body-color", type=_rgb, default=SceneStyle.body_color, metavar="R,G,B", help="body colour in [0,1]"
     )
-    group.add_argument("--ambient", type=float, default=SceneStyle.ambient, help="ambient light (default 0.35)")
+    group.add_argument("--ambient", type=nonnegative_float, default=SceneStyle.ambient,
+                       help="ambient light (default 0.35)")  # fmt: skip
     group.add_argument(
-        "--key-light", type=float, default=SceneStyle.key_light, help="key light intensity (default 0.65)"
+        "--key-light", type=nonnegative_float, default=SceneStyle.key_light, help="key light intensity (default 0.65)"
     )
-    parser.add_argument("--preview", type=int, default=6, help="clips in the contact sheet preview.png (0: none)")
+    parser.add_argument("--preview", type=nonnegative_int, default=6,
+                        help="clips in the contact sheet preview.png (0: none)")  # fmt: skip
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                         help="DEBUG also shows third-party libraries' logs (Ray, yt-dlp, MediaPipe's C++ lines)")
     args = parser.parse_args(argv)
@@ -204,10 +232,10 @@ def check_config(out_dir: Path, config: dict) -> None:
     """Refuse to mix clips made with different settings in one folder."""
     path = out_dir / "config.json"
     if path.is_file():
-        previous = json.loads(path.read_text(encoding="utf-8"))
+        previous = read_json(path, "build config", "use another --out")
         changed = sorted(k for k in set(previous) | set(config) if previous.get(k) != config.get(k))
         if changed:
-            raise SystemExit(f"{out_dir} was built with different settings ({', '.join(changed)}); use another --out")
+            raise UsageError(f"{out_dir}: built with different settings ({', '.join(changed)}); use another --out")
     else:
         text = json.dumps(config, indent=1, sort_keys=True).encode()
         atomic_write(path, lambda handle: handle.write(text))
@@ -223,15 +251,20 @@ def _failed_row(item: SourceItem, row_id: str, status: str, reason: str, window:
 
 
 def _load_plan(out_dir: Path, item: SourceItem, settings: ClipSettings) -> SourcePlan | None:
+    """The plan saved by an earlier run with the same clip lengths, or None (none, other lengths, unreadable)."""
     path = out_dir / "plans" / f"{item.row_id}.json"
     if not path.is_file():
         return None
-    saved = json.loads(path.read_text(encoding="utf-8"))
-    if saved["clip_seconds"] != [settings.min_s, settings.max_s]:
+    try:
+        saved = read_json(path, "saved plan")
+        if saved["clip_seconds"] != [settings.min_s, settings.max_s]:
+            return None
+        plan = saved["plan"]
+        return SourcePlan(tuple(Window(**w) for w in plan["windows"]), plan["num_frames"], plan["motion_sha256"],
+                          plan["music_sha256"])  # fmt: skip
+    except (ValueError, KeyError, TypeError) as error:
+        logger.warning("%s: planning again (%s)", path, error)
         return None
-    plan = saved["plan"]
-    return SourcePlan(tuple(Window(**w) for w in plan["windows"]), plan["num_frames"], plan["motion_sha256"],
-                      plan["music_sha256"])  # fmt: skip
 
 
 def _save_plan(out_dir: Path, item: SourceItem, settings: ClipSettings, plan: SourcePlan) -> None:
@@ -345,9 +378,29 @@ def build(args: argparse.Namespace) -> int:
     return 1 if counts.get("failed") else 0
 
 
+def check_args(args: argparse.Namespace) -> None:
+    """Refuse the other source's flags, missing inputs and an unusable --out, before any work."""
+    if args.source == "internet":
+        reject_unused(args, FINEDANCE_ONLY, "only for --source finedance")
+        if args.urls is None and args.videos is None:
+            raise UsageError("--source internet needs --urls FILE and/or --videos DIR")
+    else:
+        reject_unused(args, INTERNET_ONLY, "only for --source internet")
+    for name in ("root", "videos"):
+        if getattr(args, name) is not None:
+            require_dir(getattr(args, name), f"--{name}")
+    for name in ("urls", "config", "smpl_model", "vitpose_checkpoint"):
+        if getattr(args, name) is not None:
+            require_file(getattr(args, name), f"--{name.replace('_', '-')}")
+    if args.detector not in (None, "mediapipe"):
+        require_file(args.detector, "--detector")
+    require_writable(args.out, "--out", folder=True)
+
+
 @command
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    check_args(args)
     configure_logging(args.log_level)
     if args.source == "internet":
         from curation.internet_build import build_internet

@@ -29,7 +29,7 @@ from models.body.mocap_tsv import read_ram_tsv, smpl24_targets
 from models.body.motion import Motion
 from models.body.retarget import bone_direction_errors, face_z_at_origin, ground, retarget_positions
 from models.files import atomic_write
-from models.command_line import ArgumentParser, command
+from models.command_line import ArgumentParser, command, require_dir, require_file, require_writable
 
 logger = logging.getLogger(__name__)
 
@@ -219,11 +219,10 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if args.assets is None:
         parser.error("give --assets or set MACE_ASSETS to the folder holding motion/Cyril.tsv and music/")
-    try:
-        build_sample(args.assets, args.out)
-    except (ValueError, OSError) as error:
-        logger.error("%s", error)
-        return 1
+    require_file(require_dir(args.assets, "--assets") / MOCAP_FILE, "--assets")
+    require_dir(args.assets / "music", "--assets")
+    require_writable(args.out, "--out", folder=True)
+    build_sample(args.assets, args.out)
     return 0
 
 

@@ -19,6 +19,8 @@ from manifests.finedance import IGNORED, finedance_split
 from manifests.sample import SAMPLE_FPS, SAMPLE_ROOT, load_sample_index
 from models.body.formats import read_finedance
 from models.body.formats_finedance import FINEDANCE_FPS
+from models.array_files import npy_header
+from models.command_line import InputError
 from models.files import sha256_file
 from models.music.audio import load_audio
 from models.music.beats import HOP_LENGTH, analysis_sr, onset_envelope, track_beats
@@ -96,9 +98,7 @@ def finedance_items(root: Path, split_scheme: str = "cross_genre") -> list[Sourc
     """Every motion/<id>.npy under a FineDance root, with music, genre and split (sorted by id)."""
     motions = sorted((root / "motion").glob("*.npy"))
     if not motions:
-        raise FileNotFoundError(
-            f"{root}: no motion/*.npy files; expected a FineDance root (motion/, music/, label_json/)"
-        )
+        raise InputError(root, "no motion/*.npy files; expected a FineDance root (motion/, music/, label_json/)")
     items = []
     for motion in motions:
         stem = motion.stem
@@ -130,6 +130,7 @@ def plan_source(item: SourceItem, min_s: float, max_s: float) -> SourcePlan:
     """
     if item.problem:
         raise FileNotFoundError(item.problem)
+    npy_header(item.motion)  # a header claiming more rows than the file holds is refused before any allocation
     motion = read_finedance(item.motion, item.fps)
     sr = analysis_sr(item.fps, HOP_LENGTH)
     audio = load_audio(item.music, sr)

@@ -16,6 +16,7 @@ import argparse
 import functools
 import json
 import logging
+import math
 import shutil
 import time
 from collections import Counter
@@ -33,10 +34,12 @@ from curation.internet_source import (
     make_tasks,
     process_source,
 )
-from curation.manifest_store import RowStore, exclusive_output, remove_temp_files
+from curation.manifest_store import RowStore, exclusive_output, read_json, remove_temp_files
 from curation.preview import write_internet_contact_sheet
+from curation.shots import DETECTORS
 from curation.stages import Stage, run_stage
 from manifests.internet import INTERNET_SCHEMA
+from models.command_line import InputError
 from models.files import atomic_write
 
 logger = logging.getLogger("curation.internet")
@@ -45,30 +48,77 @@ DEFAULT_CONFIG = Path(__file__).parent / "configs" / "internet.yaml"
 UNAVAILABLE_DOWNLOAD = "unavailable: DownloadFailed:"  # reason prefix of a source rejected by its download
 
 
+NULLABLE = {("download", "ratelimit"): 1.0, ("download", "cookiefile"): ""}  # keys whose default is null: their type
+POSITIVE = {("download", "max_height"), ("pose", "sample_fps"), ("pose", "max_side"), ("windows", "min_s")}
+CHOICES = {("shots", "detector"): DETECTORS, ("pose", "estimator"): ("mediapipe", "vitpose")}
+
+
 def load_config(path: Path | None = None) -> dict:
-    """The default config with the sections of `path` (YAML) merged over it; unknown keys are errors."""
+    """The default config with the sections of `path` (YAML) merged over it, every value's type checked."""
     config = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     if path is None:
         return config
     try:
-        override = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ValueError(f"{path}: unreadable config ({error})") from error
+        override = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise InputError(path, f"not UTF-8 text ({error})") from None
+    except OSError as error:
+        raise InputError(path, f"unreadable config ({error.strerror or error})") from None
+    except yaml.YAMLError as error:
+        raise InputError(path, f"not readable YAML ({error})") from None
+    override = {} if override is None else override
+    if not isinstance(override, dict):
+        raise InputError(path, f"expected a mapping of sections ({', '.join(config)}), got {_kind(override)}")
     for section, values in override.items():
-        if section not in config or not isinstance(values, dict):
-            raise ValueError(f"{path}: unknown config section {section!r}; expected one of {sorted(config)}")
+        if section not in config:
+            raise InputError(path, f"unknown config section {section!r}; expected one of {sorted(config)}")
+        if not isinstance(values, dict):
+            raise InputError(path, f"{section}: expected a mapping of keys to values, got {_kind(values)}")
         unknown = sorted(set(values) - set(config[section]))
         if unknown:
-            raise ValueError(f"{path}: unknown keys in {section}: {unknown}")
+            raise InputError(path, f"unknown keys in {section}: {unknown}; expected some of {sorted(config[section])}")
+        for key, value in values.items():
+            _check_value(path, section, key, value, config[section][key])
         config[section].update(values)
+    if config["windows"]["min_s"] > config["windows"]["max_s"]:
+        raise InputError(path, f"windows.min_s {config['windows']['min_s']} is more than windows.max_s "
+                         f"{config['windows']['max_s']}")  # fmt: skip
     return config
+
+
+def _kind(value: object) -> str:
+    """'a list', 'a string', ... for messages about a value of the wrong type."""
+    names = {list: "a list", dict: "a mapping", str: "a string", bool: "true/false", type(None): "nothing (null)"}
+    return names.get(type(value), f"a {type(value).__name__}")
+
+
+def _check_value(path: Path, section: str, key: str, value: object, default: object) -> None:
+    """InputError naming the file and key when `value` lacks the type (or range) of the default's."""
+    name = f"{section}.{key}"
+    if (section, key) in NULLABLE:
+        if value is None:
+            return
+        default = NULLABLE[(section, key)]
+    if isinstance(default, str):
+        choices = CHOICES.get((section, key), ())
+        if not isinstance(value, str) or (choices and value not in choices):
+            wants = f"one of {', '.join(choices)}" if choices else "a string"
+            raise InputError(path, f"{name}: expected {wants}, got {value!r}")
+        return
+    whole = isinstance(default, int)
+    wants = "a whole number" if whole else "a number"
+    if isinstance(value, bool) or not isinstance(value, int if whole else int | float) or not math.isfinite(value):
+        raise InputError(path, f"{name}: expected {wants}, got {value!r}")
+    least = "> 0" if (section, key) in POSITIVE else ">= 0"
+    if value < 0 or (value == 0 and least == "> 0"):
+        raise InputError(path, f"{name}: expected {wants} {least}, got {value!r}")
 
 
 def _source_done(store: RowStore, task: SourceTask, retry_failed: bool) -> bool:
     marker = task.source_dir / "done.json"
     if not marker.is_file():
         return False
-    ids = json.loads(marker.read_text(encoding="utf-8"))
+    ids = read_json(marker, "source marker", "delete it to redo the source")
     if retry_failed and any(_download_rejected(store.rows.get(row_id)) for row_id in ids):
         return False
     return all(store.is_done(row_id, retry_failed) for row_id in ids)
@@ -184,8 +234,6 @@ def summary_table(rows: list[dict]) -> str:
 
 def build_internet(args: argparse.Namespace, check_config) -> int:
     """The whole internet build; exit code 1 when some rows failed."""
-    if args.urls is None and args.videos is None:
-        raise SystemExit("--source internet needs --urls FILE and/or --videos DIR")
     config = load_config(args.config)
     out_dir = args.out.resolve()
     pose_options = {"estimator": args.pose, **({"checkpoint": str(args.vitpose_checkpoint)}
@@ -199,8 +247,11 @@ def build_internet(args: argparse.Namespace, check_config) -> int:
         todo = [task for task in tasks if not _source_done(store, task, args.retry_failed)]
         logger.info("%d sources, %d to do", len(tasks), len(todo))
         executor = make_executor(args.executor, args.workers, args.ray_address)
+        for task in (task for task in todo if task.problem):
+            _replace_source_rows(store, task, [_source_row(task, "failed", task.problem)])
         try:
-            fetched = download_sources(todo, store, executor, config["download"]["transient_passes"])
+            fetched = download_sources([t for t in todo if not t.problem], store, executor,
+                                       config["download"]["transient_passes"])  # fmt: skip
             write_download_archive(out_dir / "sources")
             process_sources(fetched, store, executor)
             duplicates = remove_duplicates(store, config["filters"]["duplicate_hamming"])

@@ -7,8 +7,10 @@ zero frames) becomes one rejected row; windows of a good source each get a row w
 
 from __future__ import annotations
 
+import csv
 import functools
 import hashlib
+import io
 import json
 import logging
 import math
@@ -17,13 +19,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import pyarrow.csv as pacsv
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation.download import download
 from curation.filters import dhash, failure_reason, pose_scores, rhythm_score, thresholds
 from curation.internet_clips import cut_clip, extract_audio, keyframe_times
+from curation.manifest_store import read_json
 from curation.shots import detect_shots, detector_description, shot_windows
+from models.command_line import InputError
 from models.files import atomic_write, sha256_file
 from models.music import onset_envelope, track_beats
 from models.music.audio import load_audio
@@ -51,13 +55,14 @@ class SourceTask:
     tags: tuple[str, ...] = ()
     enable_file_urls: bool = False
     pose_options: tuple[tuple[str, str], ...] = ()
+    problem: str | None = None  # a list row that cannot be fetched (no URL): recorded as a failed row
 
     @property
     def source_dir(self) -> Path:
         return self.out_dir / "sources" / self.source_id
 
     def base_row(self, row_id: str) -> dict:
-        return {"id": row_id, "source": "internet", "source_id": self.source_id, "url": self.url,
+        return {"id": row_id, "source": "internet", "source_id": self.source_id, "url": self.url or None,
                 "genre": self.genre, "tags": list(self.tags), "split": "train"}  # fmt: skip
 
 
@@ -66,45 +71,104 @@ def _source_id(key: str, stem: str) -> str:
     return f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:8]}"
 
 
+def _decode(path: Path) -> str:
+    """The text of a URL list, InputError naming the line of the first byte that is not UTF-8."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(path, f"not UTF-8 text (byte 0x{data[error.start]:02x} on line {line}); "
+                         "save the list as UTF-8") from None  # fmt: skip
+
+
+def _text_rows(path: Path) -> list[dict]:
+    """Rows of a text list: one URL a line, blank lines and # comments skipped."""
+    return [{"url": line.strip(), "where": f"line {n}"} for n, line in enumerate(_decode(path).splitlines(), 1)
+            if line.strip() and not line.lstrip().startswith("#")]  # fmt: skip
+
+
+def _csv_rows(path: Path) -> list[dict]:
+    """Rows of a CSV list with a header line; InputError naming the line where a row is not valid CSV."""
+    reader = csv.DictReader(io.StringIO(_decode(path), newline=""), strict=True)
+    rows, start = [], 2
+    try:
+        for row in reader:
+            if None in row:
+                raise InputError(path, f"line {reader.line_num} has more fields than the header {reader.fieldnames}")
+            rows.append({**row, "where": f"line {reader.line_num}"})
+            start = reader.line_num + 1
+    except csv.Error as error:
+        what = f"the row starting on line {start} is not valid CSV ({error}; a quote left open?)"
+        raise InputError(path, what) from None
+    if reader.fieldnames is not None and "url" not in reader.fieldnames:
+        raise InputError(path, f"needs a 'url' column, found {sorted(reader.fieldnames)}")
+    return rows
+
+
+def _parquet_rows(path: Path) -> list[dict]:
+    """Rows of a Parquet list, its column types checked: url and genre text, tags text or a list of text."""
+    try:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException) as error:
+        raise InputError(path, f"not a readable Parquet file ({error})") from None
+    if "url" not in table.schema.names:
+        raise InputError(path, f"needs a 'url' column, found {sorted(table.schema.names)}")
+    for name, test, wants in LIST_COLUMNS:
+        if name in table.schema.names and not test(table.schema.field(name).type):
+            raise InputError(path, f"column {name!r} is {table.schema.field(name).type}, expected {wants}")
+    return [{**row, "where": f"row {n}"} for n, row in enumerate(table.to_pylist(), 1)]
+
+
+def _text_type(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_null(kind)
+
+
+LIST_COLUMNS = (("url", _text_type, "text (one URL a row)"), ("genre", _text_type, "text"),
+                ("tags", lambda k: _text_type(k) or (pa.types.is_list(k) and _text_type(k.value_type)),
+                 "text (a;b) or a list of text"))  # fmt: skip
+
+
 def read_url_list(path: Path) -> list[dict]:
-    """Rows {url, genre, tags} from a text (one URL a line, # comments), CSV or Parquet file with a url column."""
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such URL list")
-    if path.suffix == ".parquet":
-        rows = pq.read_table(path).to_pylist()
-    elif path.suffix == ".csv":
-        rows = pacsv.read_csv(path).to_pylist()
-    else:
-        lines = path.read_text(encoding="utf-8").splitlines()
-        rows = [{"url": line.strip()} for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if rows and "url" not in rows[0]:
-        raise ValueError(f"{path}: needs a 'url' column, found {sorted(rows[0])}")
+    """Rows {url, genre, tags, where} from a text (one URL a line, # comments), CSV or Parquet file with a url column.
+
+    A list with no URL, or one URL twice, is refused naming the file; an empty url cell stays a row (`url` None).
+    """
+    rows = {".parquet": _parquet_rows, ".csv": _csv_rows}.get(path.suffix.lower(), _text_rows)(path)
+    if not rows:
+        raise InputError(path, "lists no URLs")
+    seen: dict[str, str] = {}
     for row in rows:
+        row["url"] = (row.get("url") or "").strip() or None
+        if row["url"] in seen:
+            raise InputError(path, f"lists {row['url']} twice ({seen[row['url']]} and {row['where']})")
+        if row["url"] is not None:
+            seen[row["url"]] = row["where"]
         tags = row.get("tags") or ()
         row["tags"] = tuple(tags.split(";") if isinstance(tags, str) else tags)
+        row["genre"] = row.get("genre") or None
     return rows
 
 
 def make_tasks(out_dir: Path, config: dict, urls: Path | None = None, videos: Path | None = None,
                enable_file_urls: bool = False, pose_options: dict | None = None) -> list[SourceTask]:  # fmt: skip
-    """Tasks for every URL of the list and every video file under `videos`, sorted by source id."""
+    """Tasks for every URL of the list and every video file under `videos`, sorted by source id.
+
+    A row without a URL becomes a task with a `problem` (a failed row, never downloaded).
+    """
     options = tuple(sorted((pose_options or {}).items()))
     tasks = []
     for row in read_url_list(urls) if urls else []:
-        url = str(row["url"]).strip()
-        stem = url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]
-        tasks.append(SourceTask(_source_id(url, stem), url, out_dir, config, None, row.get("genre"), row["tags"],
-                                enable_file_urls, options))  # fmt: skip
+        url = row["url"] or ""
+        key, stem = (url, url.rstrip("/").rsplit("/", 1)[-1].split("?")[0]) if url else (row["where"], row["where"])
+        problem = None if url else f"bad_url: {row['where']} of {urls} has no URL"
+        tasks.append(SourceTask(_source_id(key, stem), url, out_dir, config, None, row["genre"], row["tags"],
+                                enable_file_urls, options, problem))  # fmt: skip
     if videos is not None:
-        if not videos.is_dir():
-            raise NotADirectoryError(f"{videos}: not a folder of videos")
         for path in sorted(p for p in videos.rglob("*") if p.suffix.lower() in VIDEO_SUFFIXES):
             path = path.resolve()
             tasks.append(SourceTask(_source_id(str(path), path.stem), path.as_uri(), out_dir, config, path,
                                     pose_options=options))  # fmt: skip
-    ids = [t.source_id for t in tasks]
-    if len(set(ids)) != len(ids):
-        raise ValueError("the input lists the same URL or file twice")
     return sorted(tasks, key=lambda t: t.source_id)
 
 
@@ -112,7 +176,7 @@ def fetch_source(task: SourceTask) -> dict:
     """Download (or register a local file) once; returns the saved record {file, provenance...}."""
     record_path = task.source_dir / "source.json"
     if record_path.is_file():
-        return json.loads(record_path.read_text(encoding="utf-8"))
+        return read_json(record_path, "download record", "delete it to fetch the source again")
     if task.local_path is not None:
         record = {"file": str(task.local_path), "extractor_key": "local", "id": task.local_path.stem,
                   "downloader": "local", "source_sha256": sha256_file(task.local_path)}  # fmt: skip

@@ -13,11 +13,13 @@ import logging
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from manifests.schema import CLIP_SCHEMA, PATH_COLUMNS, table_from_rows
+from models.command_line import InputError
 from models.files import TEMP_GLOB, atomic_write
 
 logger = logging.getLogger(__name__)
@@ -33,6 +35,14 @@ def exclusive_output(out_dir: Path) -> Iterator[None]:
         except BlockingIOError as error:
             raise RuntimeError(f"{out_dir}: another build is writing to this folder") from error
         yield
+
+
+def read_json(path: Path, what: str, hint: str | None = None) -> Any:
+    """A JSON file an earlier run wrote (config, plan, row); InputError naming it and what to do when unreadable."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InputError(path, f"not a readable {what} ({error})" + (f"; {hint}" if hint else "")) from None
 
 
 def remove_temp_files(out_dir: Path) -> int:
@@ -54,10 +64,9 @@ class RowStore:
         self.rows_dir = out_dir / "rows"
         self.rows: dict[str, dict] = {}
         for path in sorted(self.rows_dir.glob("*.json")):
-            try:
-                row = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as error:
-                raise ValueError(f"{path}: unreadable manifest row ({error}); delete it to redo the clip") from error
+            row = read_json(path, "manifest row", "delete it to redo the clip")
+            if not isinstance(row, dict) or not isinstance(row.get("id"), str):
+                raise InputError(path, "manifest row without an 'id'; delete it to redo the clip")
             self.rows[row["id"]] = row
 
     def put(self, row: dict) -> None:

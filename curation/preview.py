@@ -9,6 +9,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from models.array_files import load_npz
 from models.body.keypoints import draw_openpose, openpose18_from_coco17
 from models.files import atomic_write
 
@@ -41,7 +42,7 @@ def _tile(image: np.ndarray, label: str) -> np.ndarray:
 
 def clip_strip(out_dir: Path, row: dict) -> np.ndarray:
     """One row of the sheet: frames at 10/50/90% with OpenPose-18 keypoints drawn, then the pose video."""
-    keypoints = np.load(out_dir / row["keypoints"], allow_pickle=False)
+    keypoints = load_npz(out_dir / row["keypoints"])
     points, depth = keypoints["openpose18"], keypoints["coco17_depth"]
     visible = openpose18_from_coco17(depth[..., None])[..., 0] > 0
     tiles = []
@@ -64,7 +65,7 @@ def write_contact_sheet(out_dir: Path, rows: Sequence[dict], path: Path) -> Path
 
 def _internet_tile(out_dir: Path, row: dict) -> np.ndarray:
     """The source frame nearest the window middle with every person's keypoints (from sources/<id>/pose.npz)."""
-    pose = np.load(out_dir / "sources" / row["source_id"] / "pose.npz", allow_pickle=False)
+    pose = load_npz(out_dir / "sources" / row["source_id"] / "pose.npz")
     frames = pose["frames"]
     inside = np.flatnonzero((frames >= row["start_frame"]) & (frames < row["end_frame"]))
     k = int(inside[len(inside) // 2])

@@ -26,7 +26,7 @@ from curation.logs import configure_logging
 from curation.validation_set import CASES, Case, make_case
 from manifests.internet import FILTER_NAMES
 from models.files import atomic_write_text
-from models.command_line import ArgumentParser, command
+from models.command_line import ArgumentParser, UsageError, command, require_file, require_writable
 
 logger = logging.getLogger("curation.validate")
 
@@ -97,12 +97,21 @@ def format_table(table: dict[str, dict[str, float]]) -> str:
 def validate(out: Path, config: dict, names: list[str] | None = None) -> tuple[list[Verdict], dict]:
     """Run the chosen cases (all by default) under `out`; returns the verdicts and the metrics table."""
     cases = [c for c in CASES if names is None or c.name in names]
-    unknown = sorted(set(names or ()) - {c.name for c in CASES})
-    if unknown:
-        raise ValueError(f"unknown validation cases {unknown}; expected some of {[c.name for c in CASES]}")
     config = {**config, "windows": {**config["windows"], **WINDOWS}}
     verdicts = [v for case in tqdm(cases, desc="validation cases", unit="case") for v in run_case(case, out, config)]
     return verdicts, metrics(verdicts)
+
+
+def case_names(text: str | None) -> list[str] | None:
+    """The names given to --cases (None: all), UsageError for a name that is not a case."""
+    if text is None:
+        return None
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in {c.name for c in CASES}]
+    if unknown or not names:
+        raise UsageError(f"--cases: unknown validation case(s) {', '.join(unknown) or repr(text)}; "
+                         f"expected some of {', '.join(c.name for c in CASES)}")  # fmt: skip
+    return names
 
 
 @command
@@ -114,8 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", help="comma-separated case names (default: all)")
     parser.add_argument("--log-level", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
     args = parser.parse_args(argv)
+    names = case_names(args.cases)
+    require_writable(args.out, "--out", folder=True)
+    config = load_config(require_file(args.config, "--config") if args.config else None)
     configure_logging(args.log_level)
-    verdicts, table = validate(args.out.resolve(), load_config(args.config), args.cases.split(",") if args.cases else None)
+    verdicts, table = validate(args.out.resolve(), config, names)
     for v in verdicts:
         mark = "ok " if v.keep_label == v.keep_found and set(v.fails_label) <= set(v.fails_found) else "BAD"
         logger.info("%s %-18s %5.2f-%5.2f s label %-30s found %s", mark, v.case, v.start_s, v.end_s,

@@ -123,7 +123,7 @@ def _make_finedance_root(root: Path) -> None:
         (root / "label_json" / f"{stem}.json").write_text(json.dumps({"style1": "x", "style2": "Jazz"}))
 
 
-def test_corrupted_inputs_become_failed_rows_and_retry_redoes_only_them(tmp_path):
+def test_corrupted_inputs_become_failed_rows_and_retry_redoes_only_them(tmp_path, capsys):
     root, out = tmp_path / "finedance", tmp_path / "out"
     _make_finedance_root(root)
     args = ["--source", "finedance", "--root", str(root), "--out", str(out), "--workers", "1",
@@ -149,8 +149,9 @@ def test_corrupted_inputs_become_failed_rows_and_retry_redoes_only_them(tmp_path
     assert retried["finedance_004_000"]["status"] == "ok" and "finedance_004" not in retried
     assert retried["finedance_002"] == rows["finedance_002"]
     assert video.stat().st_mtime_ns == stamp  # a finished clip is never redone
-    with pytest.raises(SystemExit, match="different settings"):
-        main([*args[:-4], "--resolution", "96x64"])
+    capsys.readouterr()
+    assert main([*args[:-4], "--resolution", "96x64"]) == 2  # a usage error: one line, nothing rebuilt
+    assert "built with different settings (settings); use another --out" in capsys.readouterr().err
 
 
 def test_sigkill_mid_run_then_restart_equals_an_uninterrupted_run(sample_build, tmp_path):
