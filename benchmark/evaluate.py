@@ -5,10 +5,13 @@ sets, 2D keypoints from videos, generated vs ground-truth videos (animation), or
 protocol (ma_video: VBench appearance + 2D motion, with an optional report).
 Prints a table with 95% bootstrap CIs and writes results JSON (schema in benchmark/schemas/).
 
-Exit codes: 0 when the results were written, also when some metric could not be computed (3D: its entry
-is "not computed: <reason>" with a null value and a warning in the table and JSON; the others are kept);
-1 for bad input (a one-line error naming the file; nothing written) or when no metric could be computed;
-2 for bad command-line usage.
+Exit codes (docs/errors.md): 0 when the results were written, also when some metric could not be computed
+(3D: its entry is "not computed: <reason>" with a null value and a warning in the table and JSON; the others
+are kept); 1 for bad input (a one-line error naming the file; nothing written) or when no metric could be
+computed; 2 for bad command-line usage. Flags, output paths and the device are checked first, then that every
+input path exists, all before any model loads or video decodes. A GT/pred stem whose video is unusable (empty,
+truncated, outside the frame or decode limits) is dropped with a warning under the published `@mace`
+protocols and stops the run under `@v1`; too few usable stems is one error naming the first bad file.
 """
 
 from __future__ import annotations
@@ -29,14 +32,28 @@ from benchmark.inputs.motion_sets import load_motion_set
 from benchmark.inputs.standin import bundled_standin
 from benchmark.inputs.test_set import load_ma_data_test
 from benchmark.pipelines.animation import load_models, score_animation
-from benchmark.pipelines.ma_video import appearance_metrics, score_ma_video
+from benchmark.pipelines.appearance import check_weight_files
+from benchmark.pipelines.ma_video import appearance_metrics, check_video_pairs, score_ma_video
 from benchmark.pipelines.motion2d import score_motion2d
 from benchmark.pipelines.motion3d import BeatSource, score_motion3d
 from benchmark.protocols.registry import PROTOCOLS, ProtocolBase, get_protocol
 from benchmark.reports.ma_video import write_report
 from models.body.skeleton_map import shipped_map_names, skeleton_map
 from models.pose import ESTIMATORS, load_pose_estimator
-from models.command_line import ArgumentParser, command
+from models.command_line import (
+    ArgumentParser,
+    InputError,
+    UsageError,
+    command,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    reject_unused,
+    require_device,
+    require_dir,
+    require_file,
+    require_writable,
+)
 
 log = logging.getLogger("benchmark.evaluate")
 
@@ -72,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--pred-beats", type=Path, help="3D: music beats of pred sequences: one-hot (N,T) .npy")
     parser.add_argument("--beat-cache", type=Path,
                         help=f"3D: folder caching music beats by audio content and pipeline (default {DEFAULT_BEAT_CACHE})")
-    parser.add_argument("--fps", type=float, help="3D: frame rate of stacked positions (folders carry theirs)")
+    parser.add_argument("--fps", type=positive_float, help="3D: frame rate of stacked positions (folders carry theirs)")
     parser.add_argument("--robust-ground", action="store_true",
                         help="3D corrected protocols: FSR contact heights above each sequence's floor estimate instead of "
                         "LODGE's frame-0 toe height (a dance that starts in the air is grounded wrong); compat keeps LODGE's")
@@ -104,8 +121,8 @@ def build_parser() -> argparse.ArgumentParser:
     full.add_argument("--device", help="device of the appearance backbones (default cpu)")
     full.add_argument("--report", type=Path, help="folder for report.md, report.html and frame thumbnails")
     parser.add_argument("--method-name", default="external", help="name recorded in the results")
-    parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples for CIs")
-    parser.add_argument("--seed", type=int, default=0, help="bootstrap seed")
+    parser.add_argument("--bootstrap", type=positive_int, default=1000, help="bootstrap resamples for CIs")
+    parser.add_argument("--seed", type=nonnegative_int, default=0, help="bootstrap seed")
     parser.add_argument("--out", type=Path, default=Path("results.json"), help="results JSON path")
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser
@@ -115,24 +132,68 @@ def _method(args: argparse.Namespace) -> dict:
     return {"name": args.method_name, "version": "external", "checkpoint_sha256": None, "config": {}}
 
 
-def _reject(args: argparse.Namespace, protocol: ProtocolBase, options: tuple[str, ...]) -> None:
-    """ValueError when options of another protocol kind were given."""
-    given = [f"--{o.replace('_', '-')}" for o in options if getattr(args, o) is not None]
-    if given:
-        raise ValueError(f"{', '.join(given)} not used by {protocol.kind} protocols ({protocol.id})")
-
-
 _VIDEO_OPTIONS = ("i3d", "lpips_backbone", "skip")
 _POSE_OPTIONS = ("pose_estimator", "vitpose_checkpoint", "vitpose_detector")
 _MOTION3D_OPTIONS = ("gt_reference", "gt_beats", "pred_beats", "fps", "skeleton_map", "pred_format", "beat_cache")
 _MA_VIDEO_OPTIONS = ("ma_data", "standin", "weights", "random_init", "device", "report")
 
+# protocol.kind -> the options of the other kinds, which it refuses
+_UNUSED = {
+    "motion3d": (*_POSE_OPTIONS, *_VIDEO_OPTIONS, *_MA_VIDEO_OPTIONS),
+    "motion2d": (*_MOTION3D_OPTIONS, *_VIDEO_OPTIONS, *_MA_VIDEO_OPTIONS),
+    "animation": (*_MOTION3D_OPTIONS, *_POSE_OPTIONS, *_MA_VIDEO_OPTIONS, "music"),
+    "ma_video": (*_MOTION3D_OPTIONS, *_VIDEO_OPTIONS),
+}
+
+
+def check_usage(protocol: ProtocolBase, args: argparse.Namespace) -> None:
+    """UsageError for flags that do not go with each other or with the protocol, an unwritable --out or
+    --report, or a device this machine lacks: all before any input is read."""
+    if (args.gt_beats is None) != (args.pred_beats is None):
+        raise UsageError("--gt-beats and --pred-beats go together: give both or neither")
+    reject_unused(args, _UNUSED[protocol.kind], f"not used by {protocol.kind} protocols ({protocol.id})")
+    if args.robust_ground and protocol.compat_with != "corrected":
+        raise UsageError(f"--robust-ground changes FSR; {protocol.id} reproduces LODGE's frame-0 ground (use a @v1 protocol)")
+    if protocol.kind != "ma_video":
+        missing = [flag for flag, value in (("--gt", args.gt), ("--pred", args.pred)) if value is None]
+        if missing:
+            raise UsageError(f"{' and '.join(missing)}: required by {protocol.id}")
+    elif not args.standin and (args.pred is None or (args.gt is None and args.ma_data is None)):
+        raise UsageError(f"{protocol.id}: --pred (folder of generated <clip id>.mp4) and one of --gt, --ma-data "
+                         "are required (or --standin)")
+    require_writable(args.out, "--out")
+    if args.report is not None:
+        require_writable(args.report, "--report", folder=True)
+    if args.device is not None:
+        require_device(args.device)
+
+
+def _require_path(path: Path | None, flag: str) -> None:
+    """InputError unless `path` (a file or folder, when given) exists."""
+    if path is not None and not Path(path).exists():
+        raise InputError(path, f"no such file or folder ({flag})")
+
+
+def check_inputs(protocol: ProtocolBase, args: argparse.Namespace) -> None:
+    """InputError naming the first input path the protocol reads that is missing or of the wrong kind."""
+    folders = {"--music": args.music, "--ma-data": args.ma_data}
+    files = {"--gt-beats": args.gt_beats, "--pred-beats": args.pred_beats, "--i3d": args.i3d,
+             "--lpips-backbone": args.lpips_backbone, "--vitpose-checkpoint": args.vitpose_checkpoint,
+             "--vitpose-detector": args.vitpose_detector}
+    if protocol.kind == "motion3d":  # a stacked .npy or a folder of motion files
+        for flag, path in (("--gt", args.gt), ("--pred", args.pred), ("--gt-reference", args.gt_reference)):
+            _require_path(path, flag)
+    else:
+        folders.update({"--gt": args.gt, "--pred": args.pred})
+    for flag, path in folders.items():
+        if path is not None:
+            require_dir(path, flag)
+    for flag, path in files.items():
+        if path is not None:
+            require_file(path, flag)
+
 
 def _score_motion3d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, (*_POSE_OPTIONS, *_VIDEO_OPTIONS, *_MA_VIDEO_OPTIONS))
-    if args.robust_ground and protocol.compat_with != "corrected":
-        raise ValueError(f"--robust-ground changes FSR; {protocol.id} reproduces LODGE's frame-0 ground (use a @v1 protocol)")
-    _require_pair(args, protocol)
     mapping = skeleton_map(args.skeleton_map) if args.skeleton_map else None
     gt = load_motion_set(args.gt, args.fps, "GT", mapping)
     if args.pred_format is not None:
@@ -154,16 +215,7 @@ def _pose_source(name: str, args: argparse.Namespace) -> PoseSource:
     return pose_source(name, args.vitpose_checkpoint, args.vitpose_detector)
 
 
-def _require_pair(args: argparse.Namespace, protocol: ProtocolBase) -> None:
-    """ValueError unless both --gt and --pred were given (every kind but ma_video's test-set forms needs them)."""
-    missing = [flag for flag, value in (("--gt", args.gt), ("--pred", args.pred)) if value is None]
-    if missing:
-        raise ValueError(f"{protocol.id}: {' and '.join(missing)} required")
-
-
 def _score_motion2d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_VIDEO_OPTIONS, *_MA_VIDEO_OPTIONS))
-    _require_pair(args, protocol)
     name = args.pose_estimator or protocol.pose_estimator
     pose = _pose_source(name, args)
     data = load_pairs(protocol, args.gt, args.pred, args.music, pose, args.keypoint_cache)
@@ -173,15 +225,13 @@ def _score_motion2d(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
 
 
 def _score_animation(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_POSE_OPTIONS, *_MA_VIDEO_OPTIONS, "music"))
-    _require_pair(args, protocol)
     models = load_models(protocol, args.lpips_backbone, args.i3d, args.skip or [])
     return score_animation(protocol, args.gt, args.pred, **models, method=_method(args), n_boot=args.bootstrap, seed=args.seed)
 
 
 def _score_ma_video(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
-    _reject(args, protocol, (*_MOTION3D_OPTIONS, *_VIDEO_OPTIONS))
     gt, pred, music, manifest, label = args.gt, args.pred, args.music, None, None
+    weights = check_weight_files(parse_weights(args.weights or []), [dim for _, dim in protocol.appearance])
     if args.standin:
         standin = bundled_standin()
         gt, pred, music, manifest, label = (standin.test_set.video_dir, pred or standin.generated_dir,
@@ -189,11 +239,9 @@ def _score_ma_video(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
     elif args.ma_data is not None:
         test_set = load_ma_data_test(args.ma_data, protocol.num_clips, protocol.clip_seconds)
         gt, music, manifest = test_set.video_dir, music or test_set.audio_dir, test_set.manifest
-    if gt is None or pred is None:
-        raise ValueError(f"{protocol.id}: --pred (folder of generated <clip id>.mp4) and one of --gt, --ma-data "
-                         "are required (or --standin)")
     pose = pose_source(args.pose_estimator or protocol.pose_estimator, args.vitpose_checkpoint, args.vitpose_detector)
-    metrics = appearance_metrics(protocol, parse_weights(args.weights or []), args.device or "cpu", bool(args.random_init))
+    check_video_pairs(gt, pred)  # broken videos fail here, before the appearance backbones load
+    metrics = appearance_metrics(protocol, weights, args.device or "cpu", bool(args.random_init))
     return score_ma_video(protocol, gt, pred, music, pose, metrics, args.keypoint_cache, _method(args), args.bootstrap,
                           args.seed, bool(args.random_init), label, manifest)
 
@@ -211,10 +259,9 @@ SCORERS: dict[str, Callable[[ProtocolBase, argparse.Namespace], dict]] = {
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    if (args.gt_beats is None) != (args.pred_beats is None):
-        print("error: --gt-beats and --pred-beats go together", file=sys.stderr)
-        return 2
     protocol = get_protocol(args.protocol)
+    check_usage(protocol, args)
+    check_inputs(protocol, args)
     report = (lambda results: write_report(results, args.report)) if args.report is not None else None
     return run_scoring(lambda: SCORERS[protocol.kind](protocol, args), args.out, report)
 

@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmark.cli import add_common_arguments, parse_weights, run_command
+from benchmark.appearance_scoring import parse_checked
+from benchmark.cli import add_common_arguments, run_command
 from benchmark.pipelines.appearance import list_videos, load_metrics, score_videos
+from models.command_line import ArgumentParser, InputError, command, require_file
+from models.video.io import check_video
 
 log = logging.getLogger("benchmark.vbench_crosscheck")
 VBENCH_SUFFIXES = (".mp4",)  # what vbench's load_video decodes in custom_input mode
@@ -33,7 +36,6 @@ SETUP = (
 _RUNNER = """
 import sys, torch
 from vbench import VBench
-from models.command_line import ArgumentParser, command
 videos, out, dims, device, local = sys.argv[1:6]
 VBench(torch.device(device), "", out).evaluate(
     videos_path=videos, name="%s", dimension_list=dims.split(","), local=local == "1", mode="custom_input")
@@ -48,13 +50,19 @@ class VbenchDimension:
     per_video: dict[str, float]
 
 
+def require_vbench_python(python: Path) -> Path:
+    """`python` if it is a file, else InputError naming it and how to make the vbench environment."""
+    python = Path(python)
+    if not python.is_file():
+        raise InputError(python, f"no such file (--vbench-python); {SETUP}")
+    return python
+
+
 def run_vbench(
     python: Path, videos: Path, dimensions: Sequence[str], out_dir: Path, device: str = "cuda", local: bool = False
 ) -> Path:
     """Run official vbench in custom_input mode with `python`; the path of the results JSON it wrote."""
-    python = Path(python)
-    if not python.is_file():
-        raise FileNotFoundError(f"vbench python {python} does not exist; {SETUP}")
+    python = require_vbench_python(python)
     command = [str(python), "-c", _RUNNER, str(videos), str(out_dir), ",".join(dimensions), device, "1" if local else "0"]
     log.info("running vbench: %s", " ".join(command[:1] + command[3:]))
     done = subprocess.run(command, capture_output=True, text=True)
@@ -111,15 +119,19 @@ def format_comparison(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def crosscheck(args: argparse.Namespace, work_dir: Path) -> dict[str, Any]:
-    """Run vbench (writing into work_dir) or read its JSON, score ours on the same videos, compare."""
+def crosscheck(args: argparse.Namespace, weights: dict[str, Path], work_dir: Path) -> dict[str, Any]:
+    """Run vbench (writing into work_dir) or read its JSON, score ours on the same videos, compare.
+
+    Every video is checked first (a comparison needs them all): a bad one stops the run before vbench starts."""
     videos = list_videos(args.videos, VBENCH_SUFFIXES)
+    for video in videos:
+        check_video(video)
     if args.vbench_results:
         results_path = args.vbench_results
     else:
         results_path = run_vbench(args.vbench_python, args.videos, args.dimensions, work_dir, args.vbench_device, args.vbench_local)
     theirs = parse_vbench_results(results_path, args.dimensions)
-    metrics = load_metrics(args.dimensions, parse_weights(args.weights), args.device)
+    metrics = load_metrics(args.dimensions, weights, args.device)
     rows, entries = score_videos(videos, metrics, n_boot=args.bootstrap)
     return {"videos": str(args.videos), "vbench_results": str(results_path), "comparison": compare(rows, entries, theirs)}
 
@@ -138,9 +150,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 @command
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args, weights = parse_checked(build_parser(), argv)
+    if args.vbench_results:
+        require_file(args.vbench_results, "--vbench-results")
+    else:
+        require_vbench_python(args.vbench_python)
     work_dir = args.out.parent / f"{args.out.stem}_vbench"
-    return run_command(args, lambda: crosscheck(args, work_dir), lambda r: format_comparison(r["comparison"]))
+    return run_command(args, lambda: crosscheck(args, weights, work_dir), lambda r: format_comparison(r["comparison"]))
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from models.files import atomic_write, sha256_file
+from models.command_line import UsageError
 from models.pose import COCO25, PoseEstimator, load_pose_estimator, to_coco25
-from models.video.frames import FRAME_LIMITS
-from models.video.io import iter_frames, probe_video
+from models.video.io import check_video, iter_frames
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def pose_source(name: str, checkpoint: Path | None = None, detector: Path | None
     if name != "vitpose":
         return PoseSource(name, lambda: load_pose_estimator(name))
     if checkpoint is None or detector is None:
-        raise ValueError("videos under ViTPose need --vitpose-checkpoint (vitpose-s-coco_25.pth) and --vitpose-detector "
+        raise UsageError("videos under ViTPose need --vitpose-checkpoint (vitpose-s-coco_25.pth) and --vitpose-detector "
                          "(YOLOv8 .onnx), or --pose-estimator mediapipe (not comparable to published numbers)")
     key = f"vitpose-{sha256_file(checkpoint)[:12]}-yolo-{sha256_file(detector)[:12]}"
     return PoseSource(key, lambda: load_pose_estimator(name, checkpoint=checkpoint, detector=str(detector)))
@@ -88,9 +88,7 @@ def extract_coco25(video: Path, estimator: PoseEstimator) -> np.ndarray:
 
 def cached_keypoints(video: Path, pose: PoseSource, cache_dir: Path) -> tuple[Path, float]:
     """The cache JSON of `video` under `pose` (extracted now if absent) and the video's fps."""
-    info = probe_video(video)
-    FRAME_LIMITS.check(info.width, info.height, str(video))
-    fps = info.fps
+    fps = check_video(video).fps  # unreadable, truncated or out-of-limits videos fail before the model loads
     path = Path(cache_dir) / f"{sha256_file(video)}.{pose.key}.v{CACHE_VERSION}.json"
     if path.is_file():
         log.debug("%s: keypoints from cache %s", video, path)

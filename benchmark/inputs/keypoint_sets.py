@@ -19,6 +19,7 @@ from benchmark.inputs.motion_sets import AUDIO_SUFFIXES, find_music
 from benchmark.metrics.motion2d.joint_maps import NUM_JOINTS
 from benchmark.metrics.warnings import MetricWarning
 from benchmark.protocols.motion2d import Motion2DProtocol
+from models.command_line import InputError, require_dir
 from models.music.reference_beats import mace2d_music_beats
 
 VIDEO_SUFFIXES = (".mp4", ".webm", ".mkv", ".mov", ".avi")
@@ -41,15 +42,13 @@ class InputFolder:
 
 def list_inputs(folder: Path, role: str) -> InputFolder:
     """Keypoint JSONs of `folder` by stem, or its videos when it has no JSON."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{role}: {folder} is not a folder")
+    folder = require_dir(folder, f"--{role.lower()}")
     jsons = {p.stem: p for p in folder.glob("*.json")}
     if jsons:
         return InputFolder(role, folder, jsons, videos=False)
     videos = {p.stem: p for p in folder.iterdir() if p.suffix.lower() in VIDEO_SUFFIXES}
     if not videos:
-        raise FileNotFoundError(f"{role}: {folder} holds no keypoint .json nor video ({', '.join(VIDEO_SUFFIXES)})")
+        raise InputError(folder, f"holds no keypoint .json nor video ({', '.join(VIDEO_SUFFIXES)}) ({role})")
     return InputFolder(role, folder, videos, videos=True)
 
 
@@ -117,8 +116,7 @@ class _Loader:
 
 def _audio_files(gt: InputFolder, music_dir: Path | None) -> dict[str, Path]:
     if music_dir is not None:
-        if not Path(music_dir).is_dir():
-            raise FileNotFoundError(f"--music {music_dir} is not a folder")
+        require_dir(music_dir, "--music")
         stems = {p.stem for p in Path(music_dir).iterdir() if p.suffix.lower() in AUDIO_SUFFIXES}
         return {s: find_music(music_dir, s) for s in stems}
     if not gt.videos:
@@ -139,13 +137,14 @@ def _load_stems(
     """Load every stem in order, dropping (or stopping at) unusable ones; also lists inputs off the fps grid."""
     protocol = loader.protocol
     out = PairedKeypoints([], np.empty(0), np.empty(0), [], [])
-    gts, preds, mismatch = [], [], []
+    gts, preds, mismatch, dropped = [], [], [], []
     for stem in stems:
         try:
             (g, g_fps), (p, p_fps) = loader.keypoints(gt, stem), loader.keypoints(pred, stem)
             beats = loader.beats(audio[stem])
         except UnusableInput as error:
             _report(protocol, str(error))
+            dropped.append(str(error))
             continue
         for role, fps in (("GT", g_fps), ("pred", p_fps)):
             if fps is not None and abs(fps - protocol.fps) > 1e-3:
@@ -156,7 +155,9 @@ def _load_stems(
         out.music_beats.append(beats)
         out.sources += [gt.files[stem], audio[stem]]
     if len(out.stems) < 2:
-        raise ValueError(f"{len(out.stems)} usable stem(s) in {gt.folder} / {pred.folder}: FID and DIV need at least 2")
+        first = f"; {len(dropped)} dropped, first: {dropped[0]}" if dropped else ""
+        raise InputError(pred.folder, f"{len(out.stems)} usable stem(s) here and in {gt.folder}: FID and DIV need "
+                         f"at least 2{first}")
     out.gt, out.pred = np.stack(gts), np.stack(preds)
     out.pose_estimator = loader.pose.key if loader.read_videos else None
     return out, mismatch

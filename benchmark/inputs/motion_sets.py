@@ -22,6 +22,8 @@ from models.body.lodge_fk import LODGE_COLUMNS, lodge_smplx_fk
 from models.body.motion import Motion, nominal_fps
 from models.body.named_positions import NAMED_POSITION_SUFFIXES
 from models.body.skeleton_map import SkeletonMap
+from models.array_files import npy_header
+from models.command_line import InputError
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +144,7 @@ def load_motion_set(path: str | Path, fps: float | None = None, name: str | None
 
 def _is_finedance(path: Path) -> bool:
     """Whether a .npy file holds a FineDance (T,C) array LODGE's FK reads (its header only is read)."""
-    shape = np.load(path, mmap_mode="r", allow_pickle=False).shape
+    shape, _ = npy_header(path)
     return len(shape) == 2 and shape[1] in LODGE_COLUMNS
 
 

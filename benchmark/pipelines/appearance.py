@@ -8,7 +8,7 @@ all values by their count, the others average the per-video means. CIs resample 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +18,32 @@ from tqdm import tqdm
 from benchmark.metrics.appearance import AppearanceMetric, aggregate_scores, build_metric
 from benchmark.metrics.bootstrap import bootstrap_ci, bootstrap_set_ci
 from benchmark.results import environment, metric_entry, now_iso
+from models.command_line import InputError, UsageError, require_dir
 from models.files import list_files
-from models.video.frames import FRAME_LIMITS
-from models.video.io import probe_video, read_frames
+from models.video.io import DecodeLimits, check_video, read_frames
 
 log = logging.getLogger(__name__)
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi")
 
 
-def list_videos(folder: Path, suffixes: Sequence[str] = VIDEO_SUFFIXES) -> list[Path]:
-    """The videos directly in `folder`, sorted by name; errors for a missing or video-less folder."""
-    return list_files(folder, suffixes, "video")
+def list_videos(folder: Path, suffixes: Sequence[str] = VIDEO_SUFFIXES, flag: str = "--videos") -> list[Path]:
+    """The videos directly in `folder`, sorted by name; InputError naming a missing, file or video-less folder."""
+    require_dir(folder, flag)
+    try:
+        return list_files(folder, suffixes, "video")
+    except ValueError:
+        raise InputError(folder, f"holds no videos ({', '.join(suffixes)}) ({flag})") from None
+
+
+def check_weight_files(weights: dict[str, Path], dimensions: Sequence[str]) -> dict[str, Path]:
+    """`weights` once each names a scored dimension (else UsageError) and an existing file or folder (else InputError)."""
+    unknown = sorted(set(weights) - set(dimensions))
+    if unknown:
+        raise UsageError(f"--weights {', '.join(unknown)}: not among the dimensions scored ({', '.join(dimensions)})")
+    for dimension, path in weights.items():
+        if not path.exists():
+            raise InputError(path, f"no such weight file (--weights {dimension})")
+    return weights
 
 
 def load_metrics(
@@ -53,30 +68,92 @@ def set_score(metric: AppearanceMetric, per_video: list[np.ndarray], n_boot: int
     return value, ci
 
 
-def score_videos(
-    videos: Sequence[Path], metrics: Sequence[AppearanceMetric], n_boot: int = 1000, seed: int = 0
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
-    """(per-video rows {video, frames, <dimension>: video mean}, {dimension: metric entry with CI})."""
-    rows: list[dict[str, Any]] = []
-    values: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
-    for path in tqdm(videos, desc="appearance", unit="video", disable=len(videos) < 2):
-        info = probe_video(path)
-        FRAME_LIMITS.check(info.width, info.height, str(path))
-        frames = read_frames(path)
-        row: dict[str, Any] = {"video": path.name, "frames": len(frames)}
-        for metric in metrics:
-            try:
-                per_frame = metric.score_video(frames)
-            except ValueError as error:
-                raise ValueError(f"{path}: {error}") from error
-            values[metric.name].append(per_frame)
-            row[metric.name] = float(per_frame.mean())
-        rows.append(row)
+def check_videos(videos: Sequence[Path]) -> tuple[list[Path], list[dict[str, str]]]:
+    """(usable videos, failed items {video, error}) by their containers alone (models.video.io.check_video):
+    unreadable, truncated or outside the frame limits are refused in milliseconds, before any model loads."""
+    DecodeLimits.from_env()  # a bad $MACE_DECODE_* value is the whole job's problem, not each video's
+    usable, failed = [], []
+    for path in videos:
+        try:
+            check_video(path)
+        except ValueError as error:
+            failed.append({"video": path.name, "error": str(error)})
+            log.info("%s: skipped", error)
+        else:
+            usable.append(path)
+    return usable, failed
+
+
+def score_video(path: Path, metrics: Sequence[AppearanceMetric]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """({video, frames, <dimension>: video mean}, {dimension: per-frame values}) of one video; ValueError naming it."""
+    frames = read_frames(path)
+    row: dict[str, Any] = {"video": path.name, "frames": len(frames)}
+    values = {}
+    for metric in metrics:
+        try:
+            values[metric.name] = metric.score_video(frames)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+        row[metric.name] = float(values[metric.name].mean())
+    return row, values
+
+
+def set_entries(metrics: Sequence[AppearanceMetric], values: dict[str, list[np.ndarray]], n_boot: int, seed: int) -> dict[str, dict[str, Any]]:
+    """{dimension: metric entry with CI} from every scored video's per-frame values."""
     entries = {}
     for metric in metrics:
         value, ci = set_score(metric, values[metric.name], n_boot, seed)
-        entries[metric.name] = metric_entry(value, ci, len(videos), "higher", f"VBench aggregate over {metric.aggregate}")
-    return rows, entries
+        note = f"VBench aggregate over {metric.aggregate}"
+        entries[metric.name] = metric_entry(value, ci, len(values[metric.name]), "higher", note)
+    return entries
+
+
+def score_videos(
+    videos: Sequence[Path], metrics: Sequence[AppearanceMetric], n_boot: int = 1000, seed: int = 0
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """(per-video rows {video, frames, <dimension>: video mean}, {dimension: metric entry with CI}); every video
+    must score (a paired protocol cannot drop one): the first unusable one raises ValueError naming it."""
+    for path in videos:
+        check_video(path)
+    rows: list[dict[str, Any]] = []
+    values: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
+    for path in tqdm(videos, desc="appearance", unit="video", disable=len(videos) < 2):
+        row, scores = score_video(path, metrics)
+        rows.append(row)
+        for name, per_frame in scores.items():
+            values[name].append(per_frame)
+    return rows, set_entries(metrics, values, n_boot, seed)
+
+
+def score_batch(
+    folder: Path, videos: Sequence[Path], metrics_of: Callable[[], Sequence[AppearanceMetric]], n_boot: int, seed: int
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], list[dict[str, str]]]:
+    """(rows, entries, failed items) of a folder's videos: an unusable video is recorded with its reason and
+    skipped; InputError naming the folder (and the first reason) when none can be scored."""
+    usable, failed = check_videos(videos)
+    if not usable:
+        _none_scored(folder, failed)
+    metrics = metrics_of()  # loaded only once some video is known usable
+    rows: list[dict[str, Any]] = []
+    values: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
+    for path in tqdm(usable, desc="appearance", unit="video", disable=len(usable) < 2):
+        try:
+            row, scores = score_video(path, metrics)
+        except ValueError as error:
+            failed.append({"video": path.name, "error": str(error)})
+            log.info("%s: skipped", error)
+            continue
+        rows.append(row)
+        for name, per_frame in scores.items():
+            values[name].append(per_frame)
+    if not rows:
+        _none_scored(folder, failed)
+    return rows, set_entries(metrics, values, n_boot, seed), failed
+
+
+def _none_scored(folder: Path, failed: list[dict[str, str]]) -> None:
+    """InputError for a folder none of whose videos could be scored, with the first one's reason."""
+    raise InputError(folder, f"none of its {len(failed)} video(s) could be scored; first: {failed[0]['error']}")
 
 
 def score_folder(
@@ -88,15 +165,16 @@ def score_folder(
     n_boot: int = 1000,
     seed: int = 0,
 ) -> dict[str, Any]:
-    """Results dict for every video in `folder` on `dimensions`."""
+    """Results dict for every usable video in `folder` on `dimensions`; unusable ones are listed in `failed`."""
     videos = list_videos(folder)
-    metrics = load_metrics(dimensions, weights, device, random_init)
-    rows, entries = score_videos(videos, metrics, n_boot, seed)
+    rows, entries, failed = score_batch(folder, videos, lambda: load_metrics(dimensions, weights, device, random_init),
+                                        n_boot, seed)
     return {
         "videos": str(folder),
         "dimensions": list(dimensions),
         "metrics": entries,
         "per_item": rows,
+        "failed": failed,
         "weights": "random-init (not a score)" if random_init else {d: str(p) for d, p in (weights or {}).items()},
         "environment": environment(device),
         "seed": seed,

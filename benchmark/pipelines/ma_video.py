@@ -20,11 +20,31 @@ from benchmark.pipelines.appearance import load_metrics, score_videos
 from benchmark.pipelines.motion2d import score_motion2d
 from benchmark.protocols.ma_video import MaVideoProtocol
 from benchmark.results import metric_entry, validate
+from models.command_line import InputError
 from models.files import sha256_file
+from models.video.io import check_video
 
 log = logging.getLogger("benchmark.pipelines.ma_video")
 
 RANDOM_INIT_LABEL = "random-init appearance backbones (iq, aq, sc, bc, ms): a wiring check, not a score"
+
+
+def check_video_pairs(gt_dir: Path, pred_dir: Path) -> None:
+    """InputError unless at least two stems have a usable GT and generated video, judged from the containers
+    alone (models.video.io.check_video: milliseconds), so a set of broken videos fails before any model loads."""
+    gt, pred = list_inputs(gt_dir, "GT"), list_inputs(pred_dir, "pred")
+    usable, reasons = 0, []
+    for stem in sorted(set(gt.files) & set(pred.files)):
+        try:
+            check_video(gt.files[stem])
+            check_video(pred.files[stem])
+            usable += 1
+        except ValueError as error:
+            reasons.append(str(error))
+    if usable < 2:
+        first = f"; {reasons[0]}" if reasons else ""
+        raise InputError(pred_dir, f"{usable} stem(s) with a usable GT and generated video, FID and DIV need at "
+                         f"least 2 ({len(reasons)} unusable){first}")
 
 
 def not_comparable_label(protocol: MaVideoProtocol, estimator: str) -> str:

@@ -38,6 +38,8 @@ from benchmark.metrics.motion.sync import DEFAULT_MIN_SHIFT_SECONDS, DEFAULT_PER
 from benchmark.pipelines.common import assemble_results, fid_div_metrics, group_warnings, per_item_metric, progress
 from benchmark.protocols.registry import Protocol
 from benchmark.results import metric_entry
+from models.array_files import load_npy
+from models.command_line import InputError
 from models.music.reference_beats import bailando_music_beats, lodge_music_beats
 
 ROBUST_GROUND_NOTE = (f"FSR contact heights above each sequence's floor (the {FLOOR_PERCENTILE:g}th percentile of its lowest "
@@ -109,9 +111,9 @@ class BeatSource:
 
 def read_beat_onehot(path: Path) -> np.ndarray:
     """Music beats as a one-hot (N,T) (or (T,)) array from a .npy file."""
-    arr = np.load(path, allow_pickle=False) if path.suffix == ".npy" else None
+    arr = load_npy(path) if path.suffix == ".npy" else None
     if arr is None or arr.ndim not in (1, 2):
-        raise ValueError(f"{path}: expected a one-hot beat array (N,T) in a .npy file")
+        raise InputError(path, "expected a one-hot beat array (N,T) in a .npy file")
     return arr[None] if arr.ndim == 1 else arr
 
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from models import array_files
+from models.command_line import InputError
 from models.files import atomic_write
 
 
@@ -22,14 +24,10 @@ def require_file(path: str | Path) -> Path:
 
 
 def load_npy(path: str | Path) -> np.ndarray:
-    """Load a numeric .npy array, with errors that name the file."""
-    path = require_file(path)
-    try:
-        array = np.load(path, allow_pickle=False)
-    except (ValueError, OSError, EOFError) as error:
-        raise ValueError(f"{path}: not a readable .npy array ({error})") from error
+    """Load a numeric .npy array, its header checked first (models.array_files), with errors that name the file."""
+    array = array_files.load_npy(require_file(path))
     if not np.issubdtype(array.dtype, np.number):
-        raise ValueError(f"{path}: expected a numeric array, got dtype {array.dtype}")
+        raise InputError(path, f"expected a numeric array, got dtype {array.dtype}")
     return array
 
 
@@ -38,4 +36,4 @@ def check_finite(array: np.ndarray, source: str) -> None:
     finite = np.isfinite(array)
     if not finite.all():
         first = tuple(int(i) for i in np.argwhere(~finite)[0])
-        raise ValueError(f"{source}: {int((~finite).sum())} non-finite values (NaN/inf), first at index {first}")
+        raise InputError(source, f"{int((~finite).sum())} non-finite values (NaN/inf), first at index {first}")

@@ -15,7 +15,9 @@ from pathlib import Path
 
 import numpy as np
 
+from models.array_files import load_npz
 from models.body.formats_io import check_finite, require_file
+from models.command_line import InputError
 from models.body.motion import Motion
 from models.body.skeleton_map import SkeletonMap, detect_skeleton_map, retarget_named
 
@@ -61,21 +63,21 @@ def read_named_positions(path: str | Path) -> NamedPositions:
     return result
 
 
-def _scalar(archive: np.lib.npyio.NpzFile, key: str) -> float | None:
-    return float(archive[key]) if key in archive.files else None
+def _scalar(archive: dict[str, np.ndarray], key: str) -> float | None:
+    return float(archive[key]) if key in archive else None
 
 
 def _read_npz(path: Path) -> NamedPositions:
+    archive = load_npz(path)  # headers checked first; InputError naming the file
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [k for k in ("positions", "joint_names") if k not in archive.files]
-            if missing:
-                raise ValueError(f"missing arrays {missing} (has {archive.files})")
-            return NamedPositions(np.asarray(archive["positions"], np.float64),
-                                  tuple(str(n) for n in archive["joint_names"]), _scalar(archive, "fps"),
-                                  _scalar(archive, "metres_per_unit"), str(path))  # fmt: skip
-    except (OSError, ValueError, TypeError) as error:
-        raise ValueError(f"{path}: not a named-positions .npz ({error})") from error
+        missing = [k for k in ("positions", "joint_names") if k not in archive]
+        if missing:
+            raise ValueError(f"missing arrays {missing} (has {sorted(archive)})")
+        return NamedPositions(np.asarray(archive["positions"], np.float64),
+                              tuple(str(n) for n in archive["joint_names"]), _scalar(archive, "fps"),
+                              _scalar(archive, "metres_per_unit"), str(path))  # fmt: skip
+    except (ValueError, TypeError) as error:
+        raise InputError(path, f"not a named-positions .npz ({error})") from None
 
 
 def _read_csv(path: Path) -> NamedPositions:

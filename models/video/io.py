@@ -2,10 +2,19 @@
 
 Curation filters, keypoint extraction and the appearance/animation metrics all read frames here,
 so every part of the suite sees the same pixels for the same file.
+
+Decoding is bounded (docs/errors.md): one file may take at most $MACE_DECODE_TIMEOUT_S seconds (default
+600, checked between frames) and yield at most $MACE_MAX_DECODE_FRAMES frames (default 50000, ~28 min at
+30 fps); past either, ValueError names the file and the variable. `check_video` refuses, from the
+container alone (milliseconds), a file that is not a video, outside the frame limits, or truncated (fewer
+packets than its header declares: a half-downloaded file), so batch commands can drop it before any
+model loads.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +22,42 @@ from pathlib import Path
 import av
 import cv2
 import numpy as np
+
+from models.command_line import InputError
+from models.video.frames import FRAME_LIMITS, FrameLimits
+
+DECODE_TIMEOUT_ENV = "MACE_DECODE_TIMEOUT_S"
+MAX_FRAMES_ENV = "MACE_MAX_DECODE_FRAMES"
+DEFAULT_DECODE_TIMEOUT_S = 600.0
+DEFAULT_MAX_FRAMES = 50_000
+TRUNCATION_TOLERANCE = 2  # packets a complete file may lack against its header (edit lists, a dropped last frame)
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    """How long one file may take to decode and how many frames it may yield."""
+
+    timeout_s: float
+    max_frames: int
+
+    @classmethod
+    def from_env(cls) -> DecodeLimits:
+        """The limits from $MACE_DECODE_TIMEOUT_S and $MACE_MAX_DECODE_FRAMES (or their defaults)."""
+        return cls(_env_number(DECODE_TIMEOUT_ENV, DEFAULT_DECODE_TIMEOUT_S), int(_env_number(MAX_FRAMES_ENV, DEFAULT_MAX_FRAMES)))
+
+
+def _env_number(name: str, default: float) -> float:
+    """A positive finite number from the environment variable `name`, else InputError naming it."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0 or value == float("inf"):
+        raise InputError(f"${name}", f"expected a number > 0, got {text!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -31,15 +76,22 @@ class VideoInfo:
 
 def _open(path: Path) -> av.container.InputContainer:
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such video file")
+        raise InputError(path, "no such video file")
+    if path.stat().st_size == 0:
+        raise InputError(path, "empty file (0 bytes): not a video (an interrupted download?)")
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, UnicodeDecodeError) as error:
-        raise ValueError(f"{path}: not a readable video ({error})") from error
+        raise InputError(path, f"not a readable video ({_reason(error)})") from None
     if not container.streams.video:
         container.close()
-        raise ValueError(f"{path}: has no video stream")
+        raise InputError(path, "has no video stream")
     return container
+
+
+def _reason(error: Exception) -> str:
+    """FFmpeg's message without the errno and the path it repeats."""
+    return getattr(error, "strerror", None) or str(error)
 
 
 def probe_video(path: str | Path) -> VideoInfo:
@@ -67,14 +119,42 @@ def probe_video(path: str | Path) -> VideoInfo:
         )
 
 
+def check_video(path: str | Path, limits: FrameLimits = FRAME_LIMITS) -> VideoInfo:
+    """The video's facts once it is known usable without decoding it: readable, inside `limits` and the
+    decode frame bound, and complete (InputError naming the file otherwise; a demux pass, milliseconds)."""
+    info = probe_video(path)
+    limits.check(info.width, info.height, str(info.path))
+    max_frames = DecodeLimits.from_env().max_frames
+    if info.num_frames > max_frames:
+        raise InputError(info.path, f"{info.num_frames} frames, over the {max_frames}-frame decode limit (${MAX_FRAMES_ENV})")
+    if info.num_frames:
+        packets = _count_packets(info.path)
+        if packets < info.num_frames - TRUNCATION_TOLERANCE:
+            raise InputError(info.path, f"truncated: holds {packets} of the {info.num_frames} frames its header "
+                             "declares (a half-downloaded or cut file?)")
+    return info
+
+
+def _count_packets(path: Path) -> int:
+    """Non-empty packets of the first video stream, read without decoding."""
+    with _open(path) as container:
+        try:
+            return sum(1 for packet in container.demux(container.streams.video[0]) if packet.size)
+        except av.error.FFmpegError as error:
+            raise InputError(path, f"unreadable container ({_reason(error)})") from None
+
+
 def iter_frames(path: str | Path, start: int = 0, stop: int | None = None, step: int = 1) -> Iterator[np.ndarray]:
     """Yield RGB uint8 (H, W, 3) frames with index in range(start, stop, step), in decode order.
 
-    A decode error mid-stream raises ValueError naming the file and the frame it happened at.
+    A decode error mid-stream, or a file past the decode limits (`DecodeLimits`), raises ValueError naming
+    the file and the frame it happened at.
     """
     path = Path(path)
     if start < 0 or step < 1 or (stop is not None and stop < start):
         raise ValueError(f"{path}: bad frame range start={start} stop={stop} step={step}")
+    limits = DecodeLimits.from_env()
+    deadline = time.monotonic() + limits.timeout_s
     with _open(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -83,11 +163,21 @@ def iter_frames(path: str | Path, start: int = 0, stop: int | None = None, step:
             for frame in container.decode(stream):
                 if stop is not None and index >= stop:
                     return
+                _check_progress(path, index, limits, deadline)
                 if index >= start and (index - start) % step == 0:
                     yield frame.to_ndarray(format="rgb24")
                 index += 1
         except av.error.FFmpegError as error:
-            raise ValueError(f"{path}: decoding failed at frame {index} ({error})") from error
+            raise InputError(path, f"decoding failed at frame {index} ({_reason(error)})") from None
+
+
+def _check_progress(path: Path, index: int, limits: DecodeLimits, deadline: float) -> None:
+    """InputError once frame `index` is past the frame bound or the decode deadline."""
+    if index >= limits.max_frames:
+        raise InputError(path, f"more than {limits.max_frames} frames, the decode limit (${MAX_FRAMES_ENV})")
+    if time.monotonic() > deadline:
+        raise InputError(path, f"decoding took over {limits.timeout_s:g} s (at frame {index}), "
+                         f"the per-file limit (${DECODE_TIMEOUT_ENV})")
 
 
 def read_frames(path: str | Path, start: int = 0, stop: int | None = None, step: int = 1) -> np.ndarray:
@@ -109,7 +199,7 @@ def read_frames_at(path: str | Path, indices: Sequence[int], max_side: int | Non
     if not wanted or wanted[0] < 0:
         raise ValueError(f"{path}: frame indices must be non-empty and >= 0")
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such video file")
+        raise InputError(path, "no such video file")
     capture = cv2.VideoCapture(str(path))
     frames = []
     try:

@@ -27,7 +27,8 @@ from models.vision.amt_flow import (
     multi_flow_combine,
     resize,
 )
-from models.vision.weights import WeightFile
+from models.command_line import InputError
+from models.vision.weights import WeightFile, load_checkpoint, load_state
 
 AMT_S = WeightFile(
     filename="amt-s.pth",
@@ -166,6 +167,9 @@ def interpolate_midframes(model: AMT, frames: np.ndarray, batch: int = 1) -> np.
 def load_amt(path: str | Path | None = None, config: AMTConfig = AMTConfig()) -> AMT:
     """AMT-S with VBench's amt-s.pth (its weights under 'state_dict'), found by models.vision.weights; eval mode."""
     model = AMT(config)
-    checkpoint = torch.load(AMT_S.resolve(path), map_location="cpu", weights_only=True)
-    model.load_state_dict(checkpoint["state_dict"])
+    file = AMT_S.resolve(path)
+    checkpoint = load_checkpoint(file, "AMT-S checkpoint")
+    if not isinstance(checkpoint, dict) or "state_dict" not in checkpoint:
+        raise InputError(file, f"not an AMT-S checkpoint (no 'state_dict'); expected {AMT_S.filename}")
+    load_state(model, checkpoint["state_dict"], file, "AMT-S checkpoint")
     return model.eval()

@@ -17,7 +17,8 @@ import torch
 import torch.nn as nn
 from transformers import CLIPVisionConfig, CLIPVisionModelWithProjection
 
-from models.vision.weights import WeightFile
+from models.command_line import InputError
+from models.vision.weights import WeightFile, load_checkpoint, load_state
 
 _OPENAI = "https://openaipublic.azureedge.net/clip/models"
 CLIP_VIT_B32 = WeightFile(
@@ -128,7 +129,7 @@ def _read_openai_state(file: Path) -> dict[str, torch.Tensor]:
             warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit.load is deprecated, still the only reader
             return torch.jit.load(str(file), map_location="cpu").state_dict()
     except RuntimeError:
-        return torch.load(file, map_location="cpu", weights_only=True)
+        return load_checkpoint(file, "CLIP checkpoint")
 
 
 def load_clip_image_encoder(weight: WeightFile, path: str | Path | None = None) -> ClipImageEncoder:
@@ -138,9 +139,9 @@ def load_clip_image_encoder(weight: WeightFile, path: str | Path | None = None) 
         model = CLIPVisionModelWithProjection.from_pretrained(file, local_files_only=True)
         return ClipImageEncoder(model.float()).eval()
     state = _read_openai_state(file)
-    if "visual.conv1.weight" not in state:
-        raise ValueError(f"{file}: not an OpenAI CLIP checkpoint (no 'visual.conv1.weight'); expected {weight.filename}")
+    if not isinstance(state, dict) or "visual.conv1.weight" not in state:
+        raise InputError(file, f"not an OpenAI CLIP checkpoint (no 'visual.conv1.weight'); expected {weight.filename}")
     config, hf_state = openai_to_hf(state)
     encoder = ClipImageEncoder.from_config(config)
-    encoder.model.load_state_dict(hf_state, strict=True)
+    load_state(encoder.model, hf_state, file, "CLIP image-tower checkpoint")
     return encoder.eval()

@@ -16,7 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from models.vision.weights import WeightFile
+from models.command_line import InputError
+from models.vision.weights import WeightFile, load_checkpoint, load_state
 
 DINO_VITB16 = WeightFile(
     "dino_vitbase16_pretrain.pth",
@@ -133,9 +134,9 @@ def dino_config_from_state_dict(state: dict[str, torch.Tensor]) -> DinoConfig:
 def load_dino(path: str | Path | None = None) -> DinoViT:
     """DINO ViT from a hub checkpoint (path, $MACE_BENCH_DINO_VITB16 or the cache), architecture read from it."""
     file = DINO_VITB16.resolve(path)
-    state = torch.load(file, map_location="cpu", weights_only=True)
-    if "cls_token" not in state:
-        raise ValueError(f"{file}: not a dino ViT state dict (no 'cls_token'); expected {DINO_VITB16.filename}")
+    state = load_checkpoint(file, "DINO checkpoint")
+    if not isinstance(state, dict) or "cls_token" not in state:
+        raise InputError(file, f"not a dino ViT state dict (no 'cls_token'); expected {DINO_VITB16.filename}")
     model = DinoViT(dino_config_from_state_dict(state))
-    model.load_state_dict(state, strict=True)
+    load_state(model, state, file, "DINO ViT state dict")
     return model.eval()

@@ -13,7 +13,8 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from models.vision.weights import WeightFile
+from models.command_line import InputError
+from models.vision.weights import WeightFile, load_checkpoint
 
 ALEXNET = WeightFile(
     filename="alexnet-owt-7be5be79.pth",
@@ -101,10 +102,9 @@ class TappedFeatures(nn.Module):
 
 def read_checked_state(path: Path, shapes: dict[str, tuple[int, ...]], what: str) -> dict[str, torch.Tensor]:
     """The tensors named in `shapes` from a torch state-dict file, ValueError naming the file on any mismatch."""
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # torch raises several types for a corrupt or foreign file
-        raise ValueError(f"{path}: not a readable {what} ({error})") from error
+    state = load_checkpoint(path, what)
+    if not isinstance(state, dict):
+        raise InputError(path, f"not a {what} state dict (holds a {type(state).__name__})")
     missing = sorted(set(shapes) - set(state))
     if missing:
         raise ValueError(f"{path}: missing {len(missing)} {what} tensors, e.g. {missing[:3]}")

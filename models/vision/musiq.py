@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from models.presets import PresetConfig
-from models.vision.weights import WeightFile
+from models.vision.weights import WeightFile, load_checkpoint, load_state
 
 MUSIQ_SPAQ = WeightFile(
     filename="musiq_spaq_ckpt-358bb6af.pth",
@@ -267,6 +267,6 @@ class Musiq(nn.Module):
 def load_musiq(path: str | Path | None = None, config: MusiqConfig = MusiqConfig()) -> Musiq:
     """MUSIQ-SPAQ with its pyiqa checkpoint (found by models.vision.weights), in eval mode."""
     model = Musiq(config)
-    state = torch.load(MUSIQ_SPAQ.resolve(path), map_location="cpu", weights_only=True)
-    model.load_state_dict(state)
+    file = MUSIQ_SPAQ.resolve(path)
+    load_state(model, load_checkpoint(file, "MUSIQ checkpoint"), file, "MUSIQ-SPAQ checkpoint")
     return model.eval()

@@ -94,8 +94,8 @@ def test_cli_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixtu
     base = ["--protocol", "ma2d@mace", "--gt", str(gt), "--pred", str(pred), "--out", str(out)]
     assert evaluate_main(base) == 1
     assert "pass --music" in capsys.readouterr().err
-    assert evaluate_main([*base, "--music", str(music), "--fps", "30"]) == 1
-    assert "--fps not used by motion2d" in capsys.readouterr().err
+    assert evaluate_main([*base, "--music", str(music), "--fps", "30"]) == 2
+    assert "--fps: not used by motion2d" in capsys.readouterr().err
     assert evaluate_main([*base, "--music", str(tmp_path / "nope")]) == 1
-    assert "nope is not a folder" in capsys.readouterr().err
+    assert "nope: no such folder (--music)" in capsys.readouterr().err
     assert not out.exists()

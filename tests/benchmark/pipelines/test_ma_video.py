@@ -138,5 +138,5 @@ def test_cli_missing_backbone_fails_naming_the_file(standin, tmp_path, capsys, m
 
 
 def test_cli_requires_pred_without_standin(standin, tmp_path, capsys):
-    assert evaluate_main(["--protocol", "ma_video@mace", "--gt", str(standin.test_set.video_dir), "--random-init", "--out", str(tmp_path / "r.json")]) == 1
+    assert evaluate_main(["--protocol", "ma_video@mace", "--gt", str(standin.test_set.video_dir), "--random-init", "--out", str(tmp_path / "r.json")]) == 2
     assert "--pred" in capsys.readouterr().err
