@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import shutil
 import sys
 import time
@@ -81,7 +82,19 @@ from models.appearance_expert.weights import (
 )
 from models.files import atomic_dir, atomic_write_text, sha256_file
 from models.plots import write_loss_plot
-from models.command_line import ArgumentParser, command
+from models.command_line import (
+    ArgumentParser,
+    InputError,
+    UsageError,
+    command,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    require_file,
+    require_writable,
+)
+from models.video.frames import FRAME_LIMITS
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +104,7 @@ CHECKPOINTS, LOG = "checkpoints", "log.jsonl"
 ADAPTER, LORA, STATE, STATE_JSON = "adapter.safetensors", "lora.safetensors", "state.safetensors", "state.json"
 NUM_TRAIN_TIMESTEPS, SHIFT = 1000, 5.0
 STATE_VERSION = 1
+RESTART = "move that checkpoint folder away to resume from an earlier one, or use another --out"
 
 
 @dataclass(frozen=True)
@@ -114,20 +128,43 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES:
-            raise ValueError(f"stage must be one of {STAGES}, got {self.stage!r}")
+            raise UsageError(f"--stage {self.stage}: expected one of {STAGES}")
         if (self.frames - 1) % 4 or self.frames < 5:
-            raise ValueError(f"--frames must be 4k+1 (>= 5), got {self.frames}")
+            raise UsageError(f"--frames {self.frames}: must be 4k+1 (>= 5)")
         if self.height % 16 or self.width % 16:
-            raise ValueError(f"--height and --width must be multiples of 16, got {self.height}x{self.width}")
+            raise UsageError(f"--height/--width {self.height}x{self.width}: must be multiples of 16")
+        problem = FRAME_LIMITS.problem(self.width, self.height)
+        if problem:
+            raise UsageError(f"--width/--height: a frame {problem}")
         if self.conditioning not in ("full", "image_only"):
-            raise ValueError(f"conditioning must be 'full' or 'image_only', got {self.conditioning!r}")
+            raise UsageError(f"--aesthetic-conditioning {self.conditioning}: expected 'full' or 'image_only'")
         if self.steps < 1 or self.checkpoint_every < 1 or self.keep_checkpoints < 1:
-            raise ValueError("--steps, --checkpoint-every and --keep-checkpoints must be >= 1")
+            raise UsageError("--steps, --checkpoint-every and --keep-checkpoints must be >= 1")
+        if not (math.isfinite(self.lr) and self.lr > 0 and math.isfinite(self.weight_decay) and self.weight_decay >= 0):
+            raise UsageError(f"--lr {self.lr} / --weight-decay {self.weight_decay}: "
+                             "need a finite lr > 0 and weight decay >= 0")
 
     def resume_key(self) -> dict[str, Any]:
         """The settings a checkpoint must share to be resumed."""
         free = ("steps", "checkpoint_every", "keep_checkpoints", "cache_size")
         return {k: v for k, v in asdict(self).items() if k not in free}
+
+
+def checkpoint_folders(out_dir: Path) -> list[Path]:
+    """The complete checkpoint folders of a run folder (those with their state.json), oldest first."""
+    folder = Path(out_dir) / CHECKPOINTS
+    return sorted(p for p in folder.glob("step-*") if (p / STATE_JSON).is_file()) if folder.is_dir() else []
+
+
+def read_state(path: Path) -> dict[str, Any]:
+    """A checkpoint folder's state.json; InputError naming it when it is not the JSON object we write."""
+    try:
+        info = json.loads((path / STATE_JSON).read_text(encoding="utf-8"))
+    except (ValueError, OSError) as error:
+        raise InputError(path / STATE_JSON, f"unreadable checkpoint state ({error}); {RESTART}") from error
+    if not isinstance(info, dict) or not isinstance(info.get("step"), int) or "optimizer_groups" not in info:
+        raise InputError(path / STATE_JSON, f"not a training state (no step / optimizer_groups); {RESTART}")
+    return info
 
 
 class FlowMatchSchedule:
@@ -313,8 +350,18 @@ class Trainer:
         self.accelerator.backward(loss)
         self.optimizer.step()
         self.optimizer.zero_grad(set_to_none=True)
+        self._refuse_divergence(loss)
         return {"loss": float(loss.item()), "mse": float(mse.item()), "timestep": float(self.schedule.timesteps[index]),
                 "clip": self.clips[clip_index].id, "start": start}  # type: ignore[dict-item]  # fmt: skip
+
+    def _refuse_divergence(self, loss: torch.Tensor) -> None:
+        """Stop on a non-finite loss or trained tensor, before the log or a checkpoint sees it."""
+        if bool(torch.isfinite(loss)) and all(bool(torch.isfinite(p).all()) for _, p in self.trained):
+            return
+        latest = self.latest_checkpoint()
+        kept = f"{latest} is kept" if latest is not None else "no checkpoint was written"
+        what = "the trained weights hold NaN or inf" if bool(torch.isfinite(loss)) else f"the loss is {loss.item()}"
+        raise RuntimeError(f"step {self.step + 1}: {what}, training diverged (try a lower --lr); {kept}")
 
     @torch.no_grad()
     def evaluate(self, draws: int = 8, seed: int = 12345) -> float:
@@ -346,9 +393,7 @@ class Trainer:
 
     def checkpoints(self) -> list[Path]:
         """Complete checkpoint folders, oldest first."""
-        folder = self.out_dir / CHECKPOINTS
-        found = [p for p in folder.glob("step-*") if (p / STATE_JSON).is_file()] if folder.is_dir() else []
-        return sorted(found)
+        return checkpoint_folders(self.out_dir)
 
     def latest_checkpoint(self) -> Path | None:
         found = self.checkpoints()
@@ -387,10 +432,7 @@ class Trainer:
         return path
 
     def _resume(self, path: Path) -> None:
-        try:
-            info = json.loads((path / STATE_JSON).read_text(encoding="utf-8"))
-        except ValueError as error:
-            raise ValueError(f"{path / STATE_JSON}: unreadable checkpoint state ({error})") from error
+        info = read_state(path)
         mine = json.loads(json.dumps(self._settings()))
         if info.get("settings") != mine:
             theirs = info.get("settings") or {}
@@ -473,16 +515,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init-adapter", type=Path, help="start from this body adapter (ours or MACE's Adapter.safetensors)")
     p.add_argument("--aesthetic-conditioning", choices=["full", "image_only"], default="full",
                    help="image_only = the published aesthetic scripts (no pose/face video)")
-    p.add_argument("--steps", type=int, default=1000)
-    p.add_argument("--lr", type=float, help="default: 1e-5 kinematic, 1e-4 aesthetic")
-    p.add_argument("--weight-decay", type=float, default=0.01)
-    p.add_argument("--frames", type=int, help="window length, 4k+1 (default 81; tiny 9)")
-    p.add_argument("--height", type=int, help="default 832 (tiny 16); then continue at 1280 as MACE-Dance did")
-    p.add_argument("--width", type=int, help="default 480 (tiny 16); then 720")
-    p.add_argument("--checkpoint-every", type=int, default=100)
-    p.add_argument("--keep-checkpoints", type=int, default=3)
-    p.add_argument("--cache-size", type=int, default=8, help="encoded windows kept in memory")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--steps", type=positive_int, default=1000)
+    p.add_argument("--lr", type=positive_float, help="default: 1e-5 kinematic, 1e-4 aesthetic")
+    p.add_argument("--weight-decay", type=nonnegative_float, default=0.01)
+    p.add_argument("--frames", type=positive_int, help="window length, 4k+1 (default 81; tiny 9)")
+    p.add_argument("--height", type=positive_int, help="default 832 (tiny 16); then continue at 1280 as MACE-Dance did")
+    p.add_argument("--width", type=positive_int, help="default 480 (tiny 16); then 720")
+    p.add_argument("--checkpoint-every", type=positive_int, default=100)
+    p.add_argument("--keep-checkpoints", type=positive_int, default=3)
+    p.add_argument("--cache-size", type=nonnegative_int, default=8, help="encoded windows kept in memory")
+    p.add_argument("--seed", type=nonnegative_int, default=0)
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("-v", "--verbose", action="store_true")
     return p
@@ -514,32 +556,37 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     )  # fmt: skip
 
 
+def check_run_paths(args: argparse.Namespace) -> None:
+    """--data, --out, --weights, --init-adapter and a checkpoint to resume, checked before any model loads."""
+    require_file(args.data, "--data")
+    require_writable(args.out, "--out", folder=True)
+    if args.weights is not None:
+        from models.appearance_expert.pipeline import weights_folder
+
+        weights_folder(args.weights)  # one-line error before anything loads
+    if args.init_adapter is not None:
+        load_adapter(require_file(args.init_adapter, "--init-adapter"))
+    latest = checkpoint_folders(args.out)
+    if latest:
+        read_state(latest[-1])
+
+
 @command
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    try:
-        config = config_from_args(args)
-        _import_pipeline_quietly()
-        if args.weights is not None:
-            from models.appearance_expert.pipeline import weights_folder
+    config = config_from_args(args)
+    _import_pipeline_quietly()
+    check_run_paths(args)
+    from models.appearance_expert.config import REAL
 
-            weights_folder(args.weights)  # one-line error before anything loads
-        if args.init_adapter is not None and not args.init_adapter.is_file():
-            raise FileNotFoundError(f"{args.init_adapter}: no such adapter file (--init-adapter)")
-        from models.appearance_expert.config import REAL
-
-        model = TINY if args.tiny else REAL
-        clips = load_clips(args.data, config.frames)
-        trainer = Trainer(config, model, clips, args.out, args.weights, args.init_adapter)
-        out = trainer.run(progress=not args.no_progress)
-        if trainer.accelerator.is_main_process:
-            write_loss_plot(out / LOG)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    model = TINY if args.tiny else REAL
+    clips = load_clips(args.data, config.frames)
+    trainer = Trainer(config, model, clips, args.out, args.weights, args.init_adapter)
+    out = trainer.run(progress=not args.no_progress)
     written = [out / ADAPTER] + ([out / LORA] if config.stage == "aesthetic" else [])
     if trainer.accelerator.is_main_process:
+        write_loss_plot(out / LOG)
         print(f"trained {config.stage} to step {trainer.step}: {', '.join(map(str, written))}")
     return 0
 

@@ -32,7 +32,9 @@ import numpy as np
 
 from manifests.schema import read_manifest
 from models.appearance_expert.face import crop_square, face_box
-from models.video.io import iter_frames, probe_video
+from models.array_files import load_npz
+from models.command_line import InputError
+from models.video.io import check_video, iter_frames
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +69,8 @@ class Sample:
 
 
 def _frame_count(path: Path) -> int:
-    info = probe_video(path)
+    """Frames of a video known usable (readable, complete, inside the frame limits); InputError otherwise."""
+    info = check_video(path)
     return int(info.num_frames or round(info.duration_s * info.fps))
 
 
@@ -77,7 +80,8 @@ def load_clips(manifest: str | Path, frames: int) -> list[Clip]:
     if not manifest.is_file():
         raise FileNotFoundError(f"{manifest}: no such manifest")
     rows = read_manifest(manifest).to_pylist()
-    clips, skipped = [], {"not ok": 0, "no video/pose_video": 0, "missing file": 0, "shorter than window": 0}
+    clips, skipped = [], {"not ok": 0, "no video/pose_video": 0, "missing file": 0, "unreadable video": 0,
+                          "shorter than window": 0}  # fmt: skip
     for row in rows:
         if row["status"] != "ok":
             skipped["not ok"] += 1
@@ -90,7 +94,12 @@ def load_clips(manifest: str | Path, frames: int) -> list[Clip]:
         if not video.is_file() or not pose.is_file():
             skipped["missing file"] += 1
             continue
-        count = min(_frame_count(video), _frame_count(pose))
+        try:
+            count = min(_frame_count(video), _frame_count(pose))
+        except InputError as error:
+            log.warning("%s: row %s skipped: %s", manifest, row["id"], error)
+            skipped["unreadable video"] += 1
+            continue
         if count < frames:
             skipped["shorter than window"] += 1
             continue
@@ -126,18 +135,17 @@ def _window(path: Path, start: int, frames: int) -> np.ndarray:
 
 def load_keypoints(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(K,17,2) COCO-17 pixels of the main person, (K,17) visibility, and the K video frame indices (None: all)."""
-    with np.load(path, allow_pickle=False) as data:
-        if "coco17" not in data:
-            raise ValueError(f"{path}: no 'coco17' keypoints")
-        points = np.asarray(data["coco17"], np.float64)
-        scores = data["coco17_scores"] if "coco17_scores" in data else None
-        visible = data["coco17_visible"] if "coco17_visible" in data else None
-        sampled = np.asarray(data["frames"], np.int64) if "frames" in data else None
+    data = load_npz(path)
+    if "coco17" not in data:
+        raise InputError(path, "no 'coco17' keypoints")
+    points = np.asarray(data["coco17"], np.float64)
+    scores, visible = data.get("coco17_scores"), data.get("coco17_visible")
+    sampled = np.asarray(data["frames"], np.int64) if "frames" in data else None
     if points.ndim == 4:  # (T, P, 17, 2): persons sorted by score, the dancer first
         points = points[:, 0]
         scores = scores[:, 0] if scores is not None and scores.ndim == 3 else scores
     if points.ndim != 3 or points.shape[1:] != (17, 2):
-        raise ValueError(f"{path}: coco17 keypoints must be (T,17,2) or (T,P,17,2), got {points.shape}")
+        raise InputError(path, f"coco17 keypoints must be (T,17,2) or (T,P,17,2), got {points.shape}")
     valid = np.isfinite(points).all(axis=-1)
     if visible is not None and visible.shape == valid.shape:
         valid &= visible.astype(bool)

@@ -14,6 +14,7 @@ from safetensors import SafetensorError, safe_open
 from safetensors.torch import load_file, save
 from torch import nn
 
+from models.command_line import InputError
 from models.diffusion.guidance import GuidanceConfig
 from models.diffusion.kinds import ModelKind
 from models.diffusion.normalizer import MinMaxNormalizer
@@ -58,22 +59,34 @@ def save_checkpoint(path: str | Path, meta: CheckpointMeta, tensors: dict[str, t
     return atomic_write(path, lambda handle: handle.write(blob))
 
 
-def load_checkpoint(path: str | Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
-    """(metadata, tensors) of a checkpoint written by `save_checkpoint`; clear errors otherwise."""
+def read_checkpoint_meta(path: str | Path) -> CheckpointMeta:
+    """A checkpoint's metadata from its header alone (cheap, so a resume is checked before any data loads)."""
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such checkpoint")
     try:
         with safe_open(str(path), framework="pt") as handle:
             header = handle.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise InputError(path, f"not a readable safetensors checkpoint ({error})") from error
+    if header.get("format") != FORMAT:
+        raise InputError(path, f"not a {FORMAT} checkpoint (format {header.get('format')!r})")
+    try:
+        raw = json.loads(header["meta"])
+        raw["genres"] = tuple(raw["genres"])
+        return CheckpointMeta(**raw)
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputError(path, f"unreadable checkpoint metadata ({type(error).__name__}: {error})") from error
+
+
+def load_checkpoint(path: str | Path) -> tuple[CheckpointMeta, dict[str, torch.Tensor]]:
+    """(metadata, tensors) of a checkpoint written by `save_checkpoint`; clear errors otherwise."""
+    meta = read_checkpoint_meta(path)
+    try:
         tensors = load_file(str(path))
     except (SafetensorError, OSError, ValueError) as error:
-        raise ValueError(f"{path}: not a readable safetensors checkpoint ({error})") from error
-    if header.get("format") != FORMAT:
-        raise ValueError(f"{path}: not a {FORMAT} checkpoint (format {header.get('format')!r})")
-    raw = json.loads(header["meta"])
-    raw["genres"] = tuple(raw["genres"])
-    return CheckpointMeta(**raw), tensors
+        raise InputError(path, f"not a readable safetensors checkpoint ({error})") from error
+    return meta, tensors
 
 
 def prefixed(tensors: dict[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:

@@ -25,7 +25,9 @@ from manifests.sample import load_sample_index
 from manifests.schema import read_manifest
 from models.body.formats import load_motion
 from models.body.formats_edge import EDGE_FPS, encode_edge151
-from models.body.formats_io import load_npy, save_npy
+from models.array_files import load_npy
+from models.body.formats_io import save_npy
+from models.command_line import InputError, require_dir, require_file
 from models.music.features import EDGE_FEATURE_DIM, edge_music_features
 
 MOTION_SUFFIXES = (".npy", ".pkl")
@@ -92,7 +94,7 @@ def find_music_file(music_dir: Path, clip_id: str) -> Path:
         for suffix in MUSIC_SUFFIXES:
             if (music_dir / f"{name}{suffix}").is_file():
                 return music_dir / f"{name}{suffix}"
-    raise FileNotFoundError(f"{music_dir}: no music for {clip_id!r} (looked for {'/'.join(names)}{MUSIC_SUFFIXES})")
+    raise InputError(music_dir, f"no music for {clip_id!r} (looked for {'/'.join(names)}{MUSIC_SUFFIXES})")
 
 
 def music_features(path: Path, cache_dir: Path | None = None, cache_name: str | None = None) -> np.ndarray:
@@ -101,7 +103,9 @@ def music_features(path: Path, cache_dir: Path | None = None, cache_name: str | 
     if path.suffix == ".npy":
         feature = load_npy(path)
         if feature.ndim != 2 or feature.shape[1] != EDGE_FEATURE_DIM:
-            raise ValueError(f"{path}: a music feature must be (T,{EDGE_FEATURE_DIM}), got {feature.shape}")
+            raise InputError(path, f"a music feature must be (T,{EDGE_FEATURE_DIM}), got {feature.shape}")
+        if not np.isfinite(feature).all():
+            raise InputError(path, "the music feature holds NaN or inf")
         return feature.astype(np.float32)
     cached = cache_dir / f"{cache_name or path.stem}.npy" if cache_dir is not None else None
     if cached is not None and cached.is_file():
@@ -120,13 +124,9 @@ def edge_representation(path: Path) -> np.ndarray:
 
 def load_dance_folder(root: str | Path, cache_dir: Path | None = None) -> list[DanceClip]:
     """Every motion under ROOT/motion with its music, trimmed to the shorter of the two."""
-    root = Path(root)
+    root = require_dance_data(root, "the data folder")
     motion_dir, music_dir = root / "motion", root / "music"
-    if not motion_dir.is_dir() or not music_dir.is_dir():
-        raise FileNotFoundError(f"{root}: expected motion/ and music/ folders (FineDance layout)")
     files = sorted(p for p in motion_dir.iterdir() if p.suffix in MOTION_SUFFIXES)
-    if not files:
-        raise ValueError(f"{motion_dir}: no motion files ({'/'.join(MOTION_SUFFIXES)})")
     index, genres = _index(root), _genres(root)
     unlisted = [p.stem for p in files if index and p.stem not in index]
     if unlisted:
@@ -140,6 +140,24 @@ def load_dance_folder(root: str | Path, cache_dir: Path | None = None) -> list[D
         genre = genres.get(clip_id, genre)
         clips.append(_aligned_clip(clip_id, path, find_music_file(music_dir, clip_id), cache_dir, split, genre))
     return clips
+
+
+def require_dance_data(data: str | Path, flag: str) -> Path:
+    """`data` as a manifest `.parquet` or a FineDance-layout folder with motion files and a music/ folder;
+    InputError naming the path and what is missing otherwise (checked before anything loads)."""
+    data = Path(data)
+    if data.suffix == ".parquet" or data.is_file():
+        if data.suffix != ".parquet":
+            raise InputError(data, f"is a file, {flag} takes a FineDance-layout folder or a .parquet manifest")
+        return require_file(data, flag)
+    require_dir(data, flag)
+    missing = [f"{name}/" for name in ("motion", "music") if not (data / name).is_dir()]
+    if missing:
+        layout = f"expected the FineDance layout motion/ + music/; {flag}"
+        raise InputError(data, f"has no {' and no '.join(missing)} folder ({layout})")
+    if not any(p.suffix in MOTION_SUFFIXES for p in (data / "motion").iterdir()):
+        raise InputError(data / "motion", f"no motion files ({'/'.join(MOTION_SUFFIXES)})")
+    return data
 
 
 def _aligned_clip(clip_id: str, motion_path: Path, music_path: Path, cache_dir: Path | None, split: str, genre: str) -> DanceClip:

@@ -31,9 +31,10 @@ from models.diffusion.checkpoint import (
     export_checkpoint,
     load_checkpoint,
     prefixed,
+    read_checkpoint_meta,
     save_checkpoint,
 )
-from models.diffusion.data import genre_vocabulary, load_dance_clips, make_windows
+from models.diffusion.data import genre_vocabulary, load_dance_clips, make_windows, require_dance_data
 from models.diffusion.guidance import (
     GUIDANCE_PRESETS,
     GuidanceConfig,
@@ -45,7 +46,19 @@ from models.diffusion.normalizer import MinMaxNormalizer
 from models.diffusion.schedule import DiffusionConfig, GaussianDiffusion
 from models.files import atomic_write
 from models.plots import write_loss_plot
-from models.command_line import ArgumentParser, command
+from models.command_line import (
+    ArgumentParser,
+    InputError,
+    UsageError,
+    command,
+    fraction,
+    nonnegative_float,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    require_device,
+    require_writable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +93,7 @@ def load_training_data(root: Path, window: int, stride: int, num_genres: int, ca
     clips = load_dance_clips(root, cache_dir)
     train = [c for c in clips if c.split == "train"]
     if not train:
-        raise ValueError(f"{root}: no training clips (check sample.json / splits.json)")
+        raise InputError(root, "no training clips (check sample.json / splits.json)")
     vocabulary = genre_vocabulary(train, num_genres)
     motion, music, genre = make_windows(train, window, stride, vocabulary)
     log.info("%d training clips -> %d windows of %d frames; genres %s", len(train), len(motion), window, vocabulary)
@@ -107,6 +120,14 @@ def _restore_optimizer(optimizer: torch.optim.Optimizer, tensors: dict[str, torc
         index, name = key.split(".", 1)
         state.setdefault(int(index), {})[name] = value
     optimizer.load_state_dict({"state": state, "param_groups": groups})
+
+
+def _logged_step(line: str) -> float:
+    """The step of a log line; infinity (dropped) for a line a kill cut short."""
+    try:
+        return int(json.loads(line)["step"])
+    except (ValueError, KeyError, TypeError):
+        return float("inf")
 
 
 class Trainer:
@@ -177,16 +198,27 @@ class Trainer:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
         self.optimizer.step()
+        self._refuse_divergence(loss)
         with torch.no_grad():
             for ema, p in zip(self.ema.parameters(), self.model.parameters()):
                 ema.lerp_(p, 1 - cfg.ema_decay)
         return {"loss": loss.item(), **{k: v.item() for k, v in terms.items()}}
 
+    def _refuse_divergence(self, loss: torch.Tensor) -> None:
+        """Stop on a non-finite loss or weights, before they reach the EMA, the log or a checkpoint."""
+        if bool(torch.isfinite(loss)) and all(bool(torch.isfinite(p).all()) for p in self.model.parameters()):
+            return
+        last = self.out_dir / LAST
+        kept = f"{last} (step {read_checkpoint_meta(last).step}) is kept" if last.is_file() else "no checkpoint was written"
+        what = "the weights hold NaN or inf" if bool(torch.isfinite(loss)) else f"the loss is {loss.item()}"
+        raise RuntimeError(f"step {self.step + 1}: {what}, training diverged (try a lower --lr); {kept}")
+
     def _rewrite_log(self) -> None:
-        """Drop log lines past the resumed step (work lost in the kill is redone and relogged)."""
+        """Drop log lines past the resumed step and any line cut by a kill (that work is redone and relogged)."""
         path = self.out_dir / LOG
         if path.is_file():
-            kept = [line for line in path.read_text().splitlines() if line and json.loads(line)["step"] <= self.step]
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+            kept = [line for line in lines if _logged_step(line) <= self.step]
             atomic_write(path, lambda h: h.write("".join(f"{line}\n" for line in kept).encode()))
 
     def run(self, steps: int, progress: bool = True) -> Path:
@@ -228,23 +260,23 @@ def build_parser(kind: ModelKind) -> argparse.ArgumentParser:
                    help="FineDance-layout folder (motion/ + music/) or an MA-Data manifest .parquet "
                    "(default: bundled sample)")
     p.add_argument("--out", type=Path, required=True, help=f"run folder ({LAST}, {LOG})")
-    p.add_argument("--preset", default="cpu_small", help="model preset: paper or cpu_small")
-    p.add_argument("--window", type=int, help="training window in frames (default: the preset's)")
-    p.add_argument("--width", type=int, help="override the preset's width (FFN width = 2x)")
-    p.add_argument("--layers", type=int, help="override the preset's number of dance (decoder) layers")
+    p.add_argument("--preset", default="cpu_small", choices=sorted(kind.config.PRESETS), help="model preset")
+    p.add_argument("--window", type=positive_int, help="training window in frames, >= 2 (default: the preset's)")
+    p.add_argument("--width", type=positive_int, help="override the preset's width (FFN width = 2x)")
+    p.add_argument("--layers", type=positive_int, help="override the preset's number of dance (decoder) layers")
     p.add_argument("--guidance", default=kind.default_guidance, choices=sorted(GUIDANCE_PRESETS),
                    help="gft-paper: GFT as published; gft-public: the MACE-Dance code's variant; cfg: EDGE's")
     p.add_argument("--loss", default="public", choices=["public", "paper"], help="loss variant (models.diffusion.losses)")
-    p.add_argument("--steps", type=int, default=2000)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=4e-4)
-    p.add_argument("--weight-decay", type=float, default=0.02)
+    p.add_argument("--steps", type=positive_int, default=2000)
+    p.add_argument("--batch-size", type=positive_int, default=32)
+    p.add_argument("--lr", type=positive_float, default=4e-4)
+    p.add_argument("--weight-decay", type=nonnegative_float, default=0.02)
     p.add_argument("--optimizer", default="adan", choices=["adan", "adamw"])
-    p.add_argument("--ema-decay", type=float, default=0.9999)
-    p.add_argument("--stride", type=int, default=15, help="window stride in frames")
-    p.add_argument("--log-every", type=int, default=50)
-    p.add_argument("--save-every", type=int, default=500)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--ema-decay", type=fraction, default=0.9999)
+    p.add_argument("--stride", type=positive_int, default=15, help="window stride in frames")
+    p.add_argument("--log-every", type=positive_int, default=50)
+    p.add_argument("--save-every", type=positive_int, default=500)
+    p.add_argument("--seed", type=nonnegative_int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--export", type=Path, help="also write a slim EMA-weights checkpoint here when done")
     p.add_argument("--label", help="label carried into the checkpoint and every benchmark output")
@@ -253,36 +285,53 @@ def build_parser(kind: ModelKind) -> argparse.ArgumentParser:
     return p
 
 
+def model_config_from_args(kind: ModelKind, args: argparse.Namespace) -> Any:
+    """The preset with the CLI's overrides; UsageError for a window or width the model cannot take."""
+    overrides: dict[str, int] = {}
+    if args.window is not None:
+        if args.window < 2:
+            raise UsageError(f"--window {args.window}: a training window needs at least 2 frames")
+        overrides["window"] = args.window
+    if args.width is not None:
+        overrides.update(width=args.width, ff_width=2 * args.width)
+    if args.layers is not None:
+        overrides["dance_layers"] = args.layers
+    config = kind.config.preset(args.preset, **overrides)
+    if config.width % config.heads or config.width % 2:
+        raise UsageError(f"--width {config.width}: must be even and a multiple of the {config.heads} attention heads")
+    return config
+
+
+def check_run_paths(args: argparse.Namespace) -> Path:
+    """The data source, with --out, --export, --device and a checkpoint to resume checked before any data loads."""
+    data = require_dance_data(args.data or SAMPLE_ROOT, "--data")
+    require_writable(args.out, "--out", folder=True)
+    if args.export is not None:
+        require_writable(args.export, "--export")
+    require_device(args.device)
+    if (args.out / LAST).is_file():
+        read_checkpoint_meta(args.out / LAST)
+    return data
+
+
 @command
 def main(kind: ModelKind, argv: list[str] | None = None) -> int:
     args = build_parser(kind).parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    try:
-        overrides: dict[str, int] = {}
-        if args.window:
-            overrides["window"] = args.window
-        if args.width:
-            overrides.update(width=args.width, ff_width=2 * args.width)
-        if args.layers:
-            overrides["dance_layers"] = args.layers
-        model_config = kind.config.preset(args.preset, **overrides)
-        train = TrainConfig(
-            steps=args.steps, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
-            optimizer=args.optimizer, ema_decay=args.ema_decay, stride=args.stride, loss_variant=args.loss,
-            log_every=args.log_every, save_every=args.save_every, seed=args.seed,
-        )
-        data = load_training_data(
-            args.data or SAMPLE_ROOT, model_config.window, train.stride, getattr(model_config, "num_genres", 16),
-            args.out / "music_cache",
-        )
-        trainer = Trainer(kind, model_config, GUIDANCE_PRESETS[args.guidance], data, args.out, train,
-                          device=args.device, label=args.label)
-        last = trainer.run(args.steps, progress=not args.no_progress)
-        write_loss_plot(args.out / LOG)
-        if args.export:
-            export_checkpoint(last, args.export, label=args.label)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    model_config = model_config_from_args(kind, args)
+    data_source = check_run_paths(args)
+    train = TrainConfig(
+        steps=args.steps, batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
+        optimizer=args.optimizer, ema_decay=args.ema_decay, stride=args.stride, loss_variant=args.loss,
+        log_every=args.log_every, save_every=args.save_every, seed=args.seed,
+    )
+    data = load_training_data(data_source, model_config.window, train.stride, getattr(model_config, "num_genres", 16),
+                              args.out / "music_cache")  # fmt: skip
+    trainer = Trainer(kind, model_config, GUIDANCE_PRESETS[args.guidance], data, args.out, train,
+                      device=args.device, label=args.label)
+    last = trainer.run(args.steps, progress=not args.no_progress)
+    write_loss_plot(args.out / LOG)
+    if args.export:
+        export_checkpoint(last, args.export, label=args.label)
     print(f"trained {kind.name} to step {trainer.step}: {last}" + (f"; exported {args.export}" if args.export else ""))
     return 0

@@ -208,11 +208,11 @@ def test_resume_after_sigkill_equals_uninterrupted_run(manifest, tmp_path, caplo
 
 
 @pytest.mark.parametrize(
-    "case, expected",
-    [("no_manifest", "no such manifest"), ("no_ok_rows", "no trainable rows"), ("no_weights", "weights folder not found"),
-     ("bad_frames", "4k+1")],
+    "case, expected, code",
+    [("no_manifest", "no such file (--data)", 1), ("no_ok_rows", "no trainable rows", 1),
+     ("no_weights", "weights folder not found", 1), ("bad_frames", "--frames 8: must be 4k+1", 2)],
 )  # fmt: skip
-def test_cli_errors_are_one_line(manifest, tmp_path, capsys, monkeypatch, case, expected):
+def test_cli_errors_are_one_line(manifest, tmp_path, capsys, monkeypatch, case, expected, code):
     monkeypatch.delenv("MACE_WAN_ANIMATE_DIR", raising=False)
     monkeypatch.setenv("MACE_BENCH_WEIGHTS", str(tmp_path / "empty_cache"))
     args = ["--stage", "kinematic", "--out", str(tmp_path / "run"), "--data", str(manifest), "--tiny"]
@@ -226,7 +226,7 @@ def test_cli_errors_are_one_line(manifest, tmp_path, capsys, monkeypatch, case, 
         args[-1:] = ["--weights", str(tmp_path / "no_such_weights")]
     else:
         args += ["--frames", "8"]
-    assert main(args) == 2
+    assert main(args) == code
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and expected in err and "Traceback" not in err
 
@@ -251,3 +251,14 @@ def test_a_rows_face_video_is_used_when_it_has_one(manifest, tmp_path):
     rows[0].update(face_coverage=0.0)  # no face found by the curation: crop here instead
     pq.write_table(table_from_rows(rows, manifest_schema(required_paths=("video", "pose_video"))), path)
     assert load_clips(path, 9)[0].face_video is None
+
+
+def test_a_diverging_run_stops_naming_the_step_and_keeps_its_finite_checkpoints(manifest, tmp_path):
+    config = tiny_config("kinematic", lr=1e30, steps=6, checkpoint_every=1)
+    trainer = Trainer(config, TINY, load_clips(manifest, 9), tmp_path / "run")
+    with pytest.raises(RuntimeError, match=r"step \d: the (loss is nan|trained weights hold NaN or inf), training diverged"):
+        trainer.run(progress=False)
+    for checkpoint in trainer.checkpoints():
+        adapter, _ = read_safetensors(checkpoint / ADAPTER)
+        assert all(torch.isfinite(v).all() for v in adapter.values()), checkpoint
+    assert not (tmp_path / "run" / ADAPTER).exists()

@@ -164,7 +164,7 @@ def test_resume_after_kill_reproduces_the_uninterrupted_run(dance_folder: Path, 
     ]
     env = {**os.environ, "OMP_NUM_THREADS": str(torch.get_num_threads())}
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.time() + 60
+    deadline = time.time() + 180  # imports and data loading on a loaded 2-core machine
     while _step_of(out / LAST) < 5 and process.poll() is None and time.time() < deadline:
         time.sleep(0.02)
     process.send_signal(signal.SIGKILL)
@@ -196,3 +196,15 @@ def test_a_folder_carries_genres_and_unlisted_ids_are_named(dance_folder: Path, 
     (root / "genres.json").write_text(json.dumps(["Jazz"]))
     with pytest.raises(ValueError, match="genres.json: expected \\{id: genre\\} JSON"):
         load_dance_clips(root)
+
+
+def test_a_diverging_run_stops_naming_the_step_and_keeps_the_last_good_checkpoint(dance_folder: Path, tmp_path: Path) -> None:
+    trainer = _trainer("motion_expert", dance_folder, tmp_path / "run", steps=20, lr=1e30, save_every=1)
+    with pytest.raises(RuntimeError, match=r"step (\d+): the (loss is nan|weights hold NaN or inf), training diverged") as caught:
+        trainer.run(20, progress=False)
+    failed = int(str(caught.value).split()[1].rstrip(":"))
+    kept = load_model(tmp_path / "run" / LAST, "model")
+    assert kept.meta.step == failed - 1
+    assert all(torch.isfinite(v).all() for v in kept.model.state_dict().values())
+    logged = [json.loads(line)["step"] for line in (tmp_path / "run" / LOG).read_text().splitlines()]
+    assert all(step < failed for step in logged)
