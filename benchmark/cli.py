@@ -12,7 +12,7 @@ from typing import Any
 from benchmark.metrics.appearance import APPEARANCE_METRICS
 from benchmark.reports.motion_plots import write_motion_report
 from benchmark.results import format_table, write_atomic, write_results
-from models.command_line import require_writable
+from models.command_line import UsageError, positive_int, require_dir, require_file, require_writable
 
 
 def run_scoring(produce: Callable[[], dict], out: Path, report: Callable[[dict], None] | None = None) -> int:
@@ -32,23 +32,34 @@ def run_scoring(produce: Callable[[], dict], out: Path, report: Callable[[dict],
     return 0
 
 
+METHOD_FLAGS = {"checkpoint": "--checkpoint", "path": "--motions"}  # create_method option -> the flag giving it
+
+
 def method_options(args: argparse.Namespace) -> dict[str, str]:
-    """The create_method options a command line gives: a checkpoint, or a motions folder (motion_folder)."""
-    options = {"checkpoint": str(args.checkpoint)} if getattr(args, "checkpoint", None) else {}
+    """The create_method options a command line gives (a checkpoint, a motions folder), each checked to be one
+    the method reads and to name an existing file or folder: UsageError / InputError before anything loads."""
+    from benchmark.methods import available_methods, takes_option  # the models behind them load only here
+
+    options = {}
+    if getattr(args, "checkpoint", None) is not None:
+        options["checkpoint"] = str(require_file(args.checkpoint, "--checkpoint"))
     if getattr(args, "motions", None) is not None:
-        if args.method != "motion_folder":
-            raise ValueError(f"--motions is read by --method motion_folder, not {args.method}")
-        options.update(path=str(args.motions), layout=args.motions_format)
+        options.update(path=str(require_dir(args.motions, "--motions")), layout=args.motions_format)
+    unused = [flag for option, flag in METHOD_FLAGS.items() if option in options and not takes_option(args.method, option)]
+    if unused:
+        readers = {flag: [m for m in available_methods() if takes_option(m, option)] for option, flag in METHOD_FLAGS.items()}
+        raise UsageError("; ".join(f"{flag}: --method {args.method} does not read it (only {', '.join(readers[flag])} do)"
+                                   for flag in unused))  # fmt: skip
     return options
 
 
 def parse_weights(items: Sequence[str]) -> dict[str, Path]:
-    """DIM=PATH command-line items as a dict; ValueError naming a malformed item."""
+    """DIM=PATH command-line items as a dict; UsageError naming a malformed item."""
     weights = {}
     for item in items:
         name, sep, path = item.partition("=")
         if not sep or not name or not path:
-            raise ValueError(f"--weights takes DIMENSION=PATH, got {item!r}")
+            raise UsageError(f"--weights: takes DIMENSION=PATH, got {item!r}")
         weights[name] = Path(path)
     return weights
 
@@ -59,7 +70,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, out: str, bootstrap: i
     parser.add_argument("--weights", nargs="*", default=[], metavar="DIM=PATH",
                         help="backbone file per dimension (else its environment variable or $MACE_BENCH_WEIGHTS)")
     parser.add_argument("--device", default="cpu", help="device for our metrics")
-    parser.add_argument("--bootstrap", type=int, default=bootstrap, help="bootstrap resamples for CIs")
+    parser.add_argument("--bootstrap", type=positive_int, default=bootstrap, help="bootstrap resamples for CIs")
     parser.add_argument("--out", type=Path, default=Path(out), help="JSON output path")
     parser.add_argument("-v", "--verbose", action="store_true")
 

@@ -106,10 +106,23 @@ def write_atomic(path: str | os.PathLike, text: str) -> None:
     atomic_write(path, lambda handle: handle.write(text.encode()))
 
 
+def _null_if_not_finite(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def write_results(results: dict, path: str | os.PathLike) -> None:
-    """Validate then write results JSON atomically."""
+    """Validate then write results JSON atomically: strict JSON, per-item values that are NaN/inf written as null.
+
+    A per-item NaN means "not computable for this item" (set values skip it); anywhere else a non-finite
+    number is a bug, refused here rather than written into a file the leaderboard would refuse.
+    """
     validate(results)
-    write_atomic(path, json.dumps(results, indent=1, sort_keys=False) + "\n")
+    rows = [{key: _null_if_not_finite(value) for key, value in row.items()} for row in results.get("per_item", [])]
+    try:
+        text = json.dumps({**results, "per_item": rows}, indent=1, sort_keys=False, allow_nan=False)
+    except ValueError as error:
+        raise ValueError(f"{path}: results hold a NaN or infinite value outside per_item ({error}); not written") from None
+    write_atomic(path, text + "\n")
 
 
 def format_table(results: dict) -> str:

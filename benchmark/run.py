@@ -23,7 +23,16 @@ from benchmark.pipelines.motion3d import BeatSource, score_motion3d
 from benchmark.protocols.registry import PROTOCOLS, get_protocol
 from benchmark.run_video import add_video_arguments, output_paths, produce_video, reject_video_options
 from manifests.sample import SAMPLE_ROOT
-from models.command_line import ArgumentParser, command
+from models.command_line import (
+    ArgumentParser,
+    UsageError,
+    command,
+    nonnegative_int,
+    positive_int,
+    require_device,
+    require_dir,
+    require_writable,
+)
 
 log = logging.getLogger("benchmark.run")
 
@@ -62,20 +71,20 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m benchmark.run",
         description="Generate with a registered method and score it under a protocol.",
     )
-    parser.add_argument("--method", help=f"one of: {', '.join(available_methods())} (required but for animation@*, "
-                        "which animates GT clips' own pose with --appearance)")
+    parser.add_argument("--method", choices=available_methods(), help="the motion generator (required but for "
+                        "animation@*, which animates GT clips' own pose with --appearance)")
     parser.add_argument("--protocol", default="finedance3d@v1", choices=sorted(PROTOCOLS))
     parser.add_argument("--data", type=Path, help="motion protocols: FineDance-layout folder (default: bundled sample); "
                         "video protocols: MA-Data test root (default: the bundled stand-in test set)")
     parser.add_argument("--gt-reference", type=Path, help="set anchoring normalisation and FID")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=nonnegative_int, default=0)
     parser.add_argument("--checkpoint", type=Path,
                         help="checkpoint for methods that load one (mace_dance, edge); default: their demo checkpoint")
     parser.add_argument("--motions", type=Path, help="--method motion_folder: folder of another method's motions "
                         "(<id>.npy|.pkl|.bvh|.npz|.csv matched to the test items by id)")
     parser.add_argument("--motions-format", default="suite", choices=("suite", *PRED_FORMATS),
                         help="layout of --motions: the suite's formats (default) or a baseline's released outputs")
-    parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--bootstrap", type=positive_int, default=1000)
     parser.add_argument("--out", type=Path, help="results JSON (default: outputs/<method>_<protocol>.json; video "
                         "protocols: outputs/<method>_<appearance>_<protocol>.json)")
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -91,18 +100,31 @@ def default_out(args: argparse.Namespace, video: bool) -> Path:
     return Path("outputs") / f"{'_'.join(parts)}.json"
 
 
+def check_video_outputs(out: Path, folders: list[Path]) -> None:
+    """UsageError, before any work, when a folder a video run writes beside its results JSON cannot be one."""
+    for folder in folders:
+        if folder.exists() and not folder.is_dir():
+            raise UsageError(f"{folder}: is a file, but --out {out} writes a folder of that name beside it; "
+                             "move the file or choose another --out")  # fmt: skip
+        require_writable(folder, "--out", folder=True)
+
+
 def run_video(args: argparse.Namespace) -> int:
     """The video path: generate, score, report; prints where the videos and the report are."""
     from benchmark.reports.ma_video import write_report
 
-    from benchmark.run_animation import produce_animation
+    from benchmark.run_animation import gt_folder, produce_animation
 
     out = args.out or default_out(args, video=True)
     videos, report = output_paths(out)
     protocol = get_protocol(args.protocol)
+    if args.device is not None:
+        require_device(args.device)
     if protocol.kind == "animation":
+        check_video_outputs(out, [videos, gt_folder(out)])
         code = run_scoring(lambda: produce_animation(args, protocol, out), out)
     else:
+        check_video_outputs(out, [videos, report])
         code = run_scoring(lambda: produce_video(args, protocol, out), out, lambda results: write_report(results, report))
     if code == 0:
         print(f"videos: {videos}/" + (f"\nreport: {report / 'report.html'}" if protocol.kind == "ma_video" else ""))
@@ -114,20 +136,20 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     kind = get_protocol(args.protocol).kind
-    if (kind == "animation") == (args.method is not None):
-        print(f"error: {args.protocol}: " + ("animates GT clips' own pose: give --appearance, not --method"
-              if args.method else "--method is required"), file=sys.stderr)  # fmt: skip
-        return 2
+    if kind == "animation" and args.method is not None:
+        raise UsageError(f"--method: {args.protocol} animates GT clips' own pose: give --appearance, not --method")
+    if kind != "animation" and args.method is None:
+        raise UsageError(f"--method: required for {args.protocol} (one of {', '.join(available_methods())})")
     if kind in ("ma_video", "animation"):
         return run_video(args)
-    data = args.data or SAMPLE_ROOT
+    data = require_dir(args.data, "--data") if args.data is not None else SAMPLE_ROOT
     out = args.out or default_out(args, video=False)
 
     def produce() -> dict:
         protocol = get_protocol(args.protocol)
         if protocol.kind != "motion3d":
-            raise ValueError(f"benchmark.run generates for motion3d and ma_video protocols, not {protocol.kind} "
-                             f"({protocol.id}); score existing outputs with python -m benchmark.evaluate")
+            raise UsageError(f"--protocol {protocol.id}: benchmark.run generates for motion3d and ma_video protocols, "
+                             f"not {protocol.kind}; score existing outputs with python -m benchmark.evaluate")
         reject_video_options(args, protocol.id)
         method = create_method(args.method, **method_options(args))
         items, gt = load_items(data)
@@ -144,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
     return run_scoring(produce, out)
+
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -29,6 +29,7 @@ from benchmark.protocols.animation import AnimationProtocol
 from benchmark.renderers import RenderSettings, create_renderer
 from benchmark.run_video import output_paths
 from manifests.ma_video_test_set import CLIP_SECONDS, TEST_CLIPS
+from models.command_line import UsageError, reject_unused, require_dir
 
 log = logging.getLogger("benchmark.run")
 
@@ -48,7 +49,12 @@ def _models(protocol: AnimationProtocol) -> tuple[dict[str, Any], dict[str, str]
     return models, missing
 
 
-def _gt_folder(test_set: VideoTestSet, folder: Path) -> Path:
+def gt_folder(out: Path) -> Path:
+    """The folder of links to the GT clips, beside the results JSON."""
+    return out.parent / f"{out.stem}_gt"
+
+
+def _link_gt(test_set: VideoTestSet, folder: Path) -> Path:
     """A folder holding exactly the items' GT clips (links), so a `--limit`ed run pairs only what it rendered."""
     folder.mkdir(parents=True, exist_ok=True)
     for old in folder.iterdir():
@@ -63,14 +69,13 @@ def produce_animation(args: argparse.Namespace, protocol: AnimationProtocol, out
     """Animate every GT clip's first frame along its own pose, score against the GT clips, return the results."""
     appearance = args.appearance or "tiny"
     if appearance not in POSE_DRIVEN:
-        raise ValueError(f"--appearance {appearance} renders 3D motion; {protocol.id} animates a GT clip's own 2D pose: "
+        raise UsageError(f"--appearance {appearance}: renders 3D motion; {protocol.id} animates a GT clip's own 2D pose: "
                          f"use one of {', '.join(POSE_DRIVEN)}")
-    if args.music is not None or args.seconds is not None:
-        raise ValueError(f"{protocol.id} animates the GT clips as they are: --music and --seconds do not apply")
-    test_set = ma_data_set(args.data, TEST_CLIPS, CLIP_SECONDS, None) if args.data else standin_set(None)
+    reject_unused(args, ("music", "seconds", "image", "checkpoint", "motions"),
+                  f"{protocol.id} animates the GT clips as they are, with no motion method or music")
+    data = require_dir(args.data, "--data") if args.data is not None else None
+    test_set = ma_data_set(data, TEST_CLIPS, CLIP_SECONDS, None) if data else standin_set(None)
     if args.limit is not None:
-        if args.limit < 1:
-            raise ValueError(f"--limit must be at least 1, got {args.limit}")
         test_set = replace(test_set, items=test_set.items[: args.limit])
     models, missing = _models(protocol)
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -87,7 +92,7 @@ def produce_animation(args: argparse.Namespace, protocol: AnimationProtocol, out
     finally:
         renderer.close()
     seconds = time.perf_counter() - start
-    gt = _gt_folder(test_set, out.parent / f"{out.stem}_gt")
+    gt = _link_gt(test_set, gt_folder(out))
     method = {"name": appearance, "version": "1", "checkpoint_sha256": None,
               "config": {"renderer": renderer.config, "label": renderer.label, "driving": "GT clips' MediaPipe pose"}}  # fmt: skip
     labels = "; ".join(x for x in (renderer.label, test_set.label) if x)

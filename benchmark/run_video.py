@@ -30,6 +30,7 @@ from benchmark.pipelines.dance_video import (
 from benchmark.pipelines.ma_video import available_appearance_metrics
 from benchmark.protocols.ma_video import MaVideoProtocol
 from benchmark.renderers import RenderSettings, available_renderers, create_renderer
+from models.command_line import UsageError, positive_float, positive_int, require_dir, require_file
 from models.pose import ESTIMATORS
 
 log = logging.getLogger("benchmark.run")
@@ -45,9 +46,9 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("music -> dance video (ma_video@* protocols)")
     group.add_argument("--appearance", choices=available_renderers(),
                        help="appearance renderer (default mannequin: the suite's body render, no learned weights)")
-    group.add_argument("--seconds", type=float, help="dance length per item (default: the clip's / song's length; "
+    group.add_argument("--seconds", type=positive_float, help="dance length per item (default: the clip's / song's length; "
                        "shorter music is looped)")
-    group.add_argument("--limit", type=int, help="only the first N test items (a quick look; scoring needs 2)")
+    group.add_argument("--limit", type=positive_int, help="only the first N test items (a quick look; scoring needs 2)")
     group.add_argument("--music", type=Path, help="folder of your songs instead of the test set (no GT: motion "
                        "FID/DIV not computed)")
     group.add_argument("--image", type=Path, help="reference image of the dancer (default: each GT clip's first "
@@ -61,7 +62,7 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--random-init", action="store_true", default=None,
                        help="random VBench backbones: a wiring check, labelled so in every output")
     group.add_argument("--device", help="device of the renderer and backbones (default: cuda when available)")
-    group.add_argument("--size", help=f"mannequin frame WIDTHxHEIGHT, even (default {DEFAULT_SIZE})")
+    group.add_argument("--size", type=frame_size, help=f"mannequin frame WIDTHxHEIGHT, even (default {DEFAULT_SIZE})")
     group.add_argument("--pose-estimator", choices=ESTIMATORS, help=f"2D keypoints of the videos (default {DEFAULT_POSE})")
     group.add_argument("--vitpose-checkpoint", type=Path, help="easy_ViTPose vitpose-s-coco_25.pth (--pose-estimator vitpose)")
     group.add_argument("--vitpose-detector", type=Path, help="YOLOv8 .onnx person detector (--pose-estimator vitpose)")
@@ -70,10 +71,10 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def reject_video_options(args: argparse.Namespace, protocol_id: str) -> None:
-    """ValueError naming video-path options given to a protocol that generates no video."""
+    """UsageError naming video-path options given to a protocol that generates no video."""
     given = [f"--{o.replace('_', '-')}" for o in VIDEO_OPTIONS if getattr(args, o) is not None]
     if given:
-        raise ValueError(f"{', '.join(given)} only apply to video protocols (ma_video@*), not {protocol_id}")
+        raise UsageError(f"{', '.join(given)}: only apply to video protocols (ma_video@*), not {protocol_id}")
 
 
 def output_paths(out: Path) -> tuple[Path, Path]:
@@ -81,50 +82,51 @@ def output_paths(out: Path) -> tuple[Path, Path]:
     return out.parent / f"{out.stem}_videos", out.parent / f"{out.stem}_report"
 
 
-def _size(text: str) -> tuple[int, int]:
+def frame_size(text: str) -> tuple[int, int]:
+    """argparse type of --size: WIDTHxHEIGHT, both positive and even (H.264)."""
     try:
         width, height = (int(x) for x in text.lower().split("x"))
     except ValueError:
-        raise ValueError(f"--size takes WIDTHxHEIGHT, got {text!r}") from None
+        raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, got {text!r}") from None
+    if width <= 0 or height <= 0 or width % 2 or height % 2:
+        raise argparse.ArgumentTypeError(f"expected a positive, even WIDTHxHEIGHT (H.264), got {text!r}")
     return width, height
 
 
 def _test_set(args: argparse.Namespace, protocol: MaVideoProtocol) -> VideoTestSet:
     test_set = _all_items(args, protocol)
     if args.limit is not None:
-        if args.limit < 1:
-            raise ValueError(f"--limit must be at least 1, got {args.limit}")
         test_set = replace(test_set, items=test_set.items[: args.limit])
     return test_set
 
 
 def _all_items(args: argparse.Namespace, protocol: MaVideoProtocol) -> VideoTestSet:
     if args.music is not None and args.data is not None:
-        raise ValueError("--music (your songs) and --data (a test set) exclude each other")
-    if args.seconds is not None and not args.seconds >= 1.0:
-        raise ValueError(f"--seconds must be at least 1, got {args.seconds:g}")
+        raise UsageError("--music, --data: exclude each other (your songs, or a test set)")
+    if args.seconds is not None and args.seconds < 1.0:
+        raise UsageError(f"--seconds: must be at least 1, got {args.seconds:g}")
     if args.music is not None:
-        return music_folder_set(args.music, args.image, args.seconds)
+        return music_folder_set(require_dir(args.music, "--music"), args.image, args.seconds)
     if args.data is not None:
-        return ma_data_set(args.data, protocol.num_clips, protocol.clip_seconds, args.seconds)
+        return ma_data_set(require_dir(args.data, "--data"), protocol.num_clips, protocol.clip_seconds, args.seconds)
     return standin_set(args.seconds)
 
 
 def produce_video(args: argparse.Namespace, protocol: MaVideoProtocol, out: Path) -> dict[str, Any]:
     """Generate every item's video, score them, and return the results dict (videos under output_paths(out))."""
     device = args.device or ("cuda" if torch.cuda.is_available() else "cpu")
-    width, height = _size(args.size or DEFAULT_SIZE)
+    width, height = args.size or frame_size(DEFAULT_SIZE)
     appearance = args.appearance or "mannequin"
-    test_set = _test_set(args, protocol)  # inputs, pose model and weights are checked before any generation
-    if args.image is not None and not args.image.is_file():
-        raise FileNotFoundError(f"--image {args.image}: reference image not found")
-    pose = pose_source(args.pose_estimator or DEFAULT_POSE, args.vitpose_checkpoint, args.vitpose_detector)
+    if args.image is not None:
+        require_file(args.image, "--image")
     weights = parse_weights(args.weights or [])
-    metrics, missing = available_appearance_metrics(protocol, weights, device, bool(args.random_init))
-    method = create_method(args.method, **method_options(args))
+    test_set = _test_set(args, protocol)  # inputs, method, pose model and weights are checked before any generation
+    method = create_method(args.method, **method_options(args))  # a checkpoint's header is checked first
     if method.needs_ground_truth:
-        raise ValueError(f"{args.method} replays GT motion, and these test items have none (the stand-in and MA-Data "
-                         "hold GT videos, not 3D motion); score GT videos with python -m benchmark.evaluate")
+        raise UsageError(f"--method {args.method}: replays GT motion, and these test items have none (the stand-in and "
+                         "MA-Data hold GT videos, not 3D motion); score GT videos with python -m benchmark.evaluate")
+    pose = pose_source(args.pose_estimator or DEFAULT_POSE, args.vitpose_checkpoint, args.vitpose_detector)
+    metrics, missing = available_appearance_metrics(protocol, weights, device, bool(args.random_init))
     settings = RenderSettings(fps=protocol.fps, width=width, height=height, seed=args.seed, device=device,
                               wan_weights=args.wan_weights, adapter=args.adapter, lora=args.lora)  # fmt: skip
     renderer = create_renderer(appearance, settings)

@@ -7,6 +7,7 @@ from benchmark.methods.base import (
     available_methods,
     create_method,
     register_method,
+    takes_option,
 )
 
-__all__ = ["Method", "TestItem", "available_methods", "create_method", "register_method"]
+__all__ = ["Method", "TestItem", "available_methods", "create_method", "register_method", "takes_option"]

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 
 from benchmark.methods.speed import measure_generation_fps
 from models.body.motion import Motion
+from models.command_line import UsageError
 
 
 @dataclass(frozen=True)
@@ -74,10 +76,18 @@ def available_methods() -> list[str]:
     return sorted(_REGISTRY)
 
 
+def takes_option(name: str, option: str) -> bool:
+    """Whether the registered method `name` accepts the keyword `option` (a checkpoint, a folder)."""
+    return option in inspect.signature(_REGISTRY[name]).parameters
+
+
 def create_method(name: str, **options: Any) -> Method:
     """Instantiate a registered method, listing the known names when `name` is unknown."""
     if name not in _REGISTRY:
-        raise ValueError(f"unknown method {name!r}; available: {', '.join(available_methods())}")
+        raise UsageError(f"--method {name}: unknown method; available: {', '.join(available_methods())}")
+    unknown = [option for option in options if not takes_option(name, option)]
+    if unknown:
+        raise UsageError(f"--method {name} takes no option {', '.join(unknown)}")
     method = _REGISTRY[name](**options)
     method.name = name
     return method

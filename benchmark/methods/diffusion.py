@@ -6,17 +6,23 @@ reproduction" without `--checkpoint`), generation from test music and the speed 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import zipfile
+from dataclasses import dataclass, field, fields
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from safetensors import SafetensorError, safe_open
 
 from benchmark.methods.base import Method, TestItem
 from benchmark.methods.speed import measure_generation_fps
 from models.body.formats_edge import EDGE_FPS, decode_edge151
 from models.body.motion import Motion
+from models.command_line import InputError, require_file
+from models.diffusion.checkpoint import FORMAT, CheckpointMeta, read_checkpoint_meta
 from models.diffusion.generation import DanceGenerator
 from models.music.features import edge_music_features
 from models.registry import dance_generator
@@ -31,6 +37,57 @@ def fit_length(feature: np.ndarray, frames: int) -> np.ndarray:
     if len(feature) >= frames:
         return feature[:frames]
     return np.concatenate([feature, np.repeat(feature[-1:], frames - len(feature), axis=0)])
+
+
+CONVERT_HINT = "convert the public MACE-Dance release with python -m models.motion_expert.convert"
+
+
+def _suite_version() -> str:
+    """The installed mace-bench version, for messages about checkpoints written by a newer one."""
+    try:
+        return version("mace-bench")
+    except PackageNotFoundError:
+        return "this version"
+
+
+def _header(path: Path) -> dict[str, str]:
+    """A checkpoint's safetensors metadata, read without its tensors; a torch pickle or junk is named as such."""
+    with path.open("rb") as handle:
+        legacy_pickle = handle.read(2) == b"\x80\x02"  # torch.save's pre-1.6 format: pickle protocol 2
+    if legacy_pickle or zipfile.is_zipfile(path):
+        raise InputError(path, f"a torch.save pickle, not a mace-bench safetensors checkpoint; {CONVERT_HINT}")
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            return handle.metadata() or {}
+    except (SafetensorError, OSError, ValueError) as error:
+        raise InputError(path, f"not a safetensors checkpoint ({str(error).splitlines()[0]})") from None
+
+
+def check_checkpoint(path: Path, kind: str) -> CheckpointMeta:
+    """The checkpoint's metadata from its header alone (milliseconds, before any weights load), refusing a torch
+    pickle, a checkpoint of a newer format or with metadata fields this version does not know, and another kind."""
+    require_file(path, "--checkpoint")
+    header = _header(path)
+    found = header.get("format", "")
+    if found.startswith(FORMAT.rpartition("/")[0] + "/") and found != FORMAT:
+        raise InputError(path, f"checkpoint format {found} is newer than mace-bench {_suite_version()} reads ({FORMAT}); "
+                         "update mace-bench to the version that wrote it")  # fmt: skip
+    if found != FORMAT:
+        raise InputError(path, f"no mace-bench checkpoint metadata (format {found or 'absent'}, expected {FORMAT}); {CONVERT_HINT}")
+    try:
+        raw = json.loads(header.get("meta", ""))
+    except json.JSONDecodeError as error:
+        raise InputError(path, f"checkpoint metadata is not JSON ({error})") from None
+    known = {f.name for f in fields(CheckpointMeta)}
+    unknown = sorted(set(raw) - known) if isinstance(raw, dict) else []
+    if unknown:
+        raise InputError(path, f"checkpoint metadata field(s) {', '.join(unknown)} are unknown to mace-bench "
+                         f"{_suite_version()} ({FORMAT} knows {', '.join(sorted(known))}): it was written by a newer "
+                         "mace-bench; update to that version")  # fmt: skip
+    meta = read_checkpoint_meta(path)
+    if meta.kind != kind:
+        raise InputError(path, f"a {meta.kind} checkpoint, but this method needs a {kind} one")
+    return meta
 
 
 @dataclass
@@ -49,10 +106,9 @@ class DanceDiffusionMethod(Method):
 
     def __post_init__(self) -> None:
         path = Path(self.checkpoint) if self.checkpoint else self.default_checkpoint
+        check_checkpoint(path, self.kind)
         self.generator = dance_generator(path, self.weights, self.device, self.sampling_steps)
         meta = self.generator.loaded.meta
-        if meta.kind != self.kind:
-            raise ValueError(f"{path}: a {meta.kind} checkpoint, but this method needs a {self.kind} one")
         self.checkpoint_sha256 = self.generator.loaded.sha256
         label = meta.label or ""
         if self.checkpoint is None and DEMO_LABEL not in label:

@@ -18,6 +18,7 @@ import numpy as np
 
 from benchmark.renderers.base import RenderedClip, RenderSettings
 from models.body.motion import Motion
+from models.command_line import UsageError
 from models.video.io import read_frames_at
 
 POSE_FOLDER = "pose"  # the expert's pose videos, moved out of the folder of scored clips
@@ -56,8 +57,8 @@ def _load_wan_animate(settings: RenderSettings) -> Any:
 def _load_appearance_expert(settings: RenderSettings) -> Any:
     missing = [flag for flag, path in (("--adapter", settings.adapter), ("--lora", settings.lora)) if path is None]
     if missing:
-        raise FileNotFoundError(f"appearance_expert needs {' and '.join(missing)} (MACE-Dance's Adapter.safetensors "
-                                "and LoRA.safetensors; for the base model alone use --appearance wan_animate)")
+        raise UsageError(f"{' '.join(missing)}: --appearance appearance_expert needs them (MACE-Dance's Adapter.safetensors "
+                         "and LoRA.safetensors; for the base model alone use --appearance wan_animate)")
     return _load_real(settings, settings.adapter, settings.lora)
 
 

@@ -10,7 +10,7 @@ and Wan2.2-Animate-14B's original transformer shards to a diffusers `transformer
 Writes DIR/adapter.safetensors and DIR/lora.safetensors (layouts: models.appearance_expert.weights), or with
 `--to mace` DIR/Adapter.safetensors and DIR/LoRA.safetensors. Shapes are checked against the preset's transformer
 (built on the meta device: no memory, no weights). Either input may be in either layout. Only safetensors are read.
-A bad file ends with one line naming it and the problem, exit status 2.
+A bad file ends with one line naming it and the problem, exit status 1 (2 for a bad flag or output folder).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import torch
 
 from models.appearance_expert.config import PRESETS, preset
 from models.appearance_expert.weights import (
+    check_adapter,
+    check_lora,
     export_mace_adapter,
     export_mace_lora,
     load_adapter,
@@ -31,7 +33,7 @@ from models.appearance_expert.weights import (
     save_adapter,
     save_lora,
 )
-from models.command_line import ArgumentParser, command
+from models.command_line import ArgumentParser, UsageError, command, require_file, require_writable
 
 log = logging.getLogger(__name__)
 
@@ -48,37 +50,50 @@ def shape_reference(name: str) -> torch.nn.Module:
         return WanAnimateTransformer3DModel(**preset(name).transformer)
 
 
+def check_inputs(adapter: Path | None, lora: Path | None, out: Path, wan_original: list[Path] | None) -> None:
+    """Every input file and the output folder checked before diffusers (seconds to import) or any tensor loads."""
+    if adapter is None and lora is None and not wan_original:
+        raise UsageError("nothing to convert: pass --adapter, --lora and/or --wan-original")
+    for path in wan_original or []:
+        require_file(path, "--wan-original")
+    for path, flag in ((adapter, "--adapter"), (lora, "--lora")):
+        if path is not None:
+            require_file(path, flag)
+    require_writable(out, "--out", folder=True)
+
+
 def convert(
     adapter: Path | None, lora: Path | None, out: Path, to: str = "ours", preset_name: str = "real",
     wan_original: list[Path] | None = None,
 ) -> list[Path]:  # fmt: skip
-    """Convert the given files into `out`; returns the files (or the transformer folder) written."""
-    if adapter is None and lora is None and not wan_original:
-        raise ValueError("nothing to convert: pass --adapter, --lora and/or --wan-original")
+    """Convert the given files into `out`; returns the files (or the transformer folder) written.
+
+    Every input is read and checked before anything is written, so a bad file leaves `out` as it was."""
+    check_inputs(adapter, lora, out, wan_original)
+    adapter_tensors = load_adapter(adapter) if adapter is not None else None  # layouts first: no diffusers import yet
+    lora_weights = load_lora(lora) if lora is not None else None
+    if adapter_tensors is not None or lora_weights is not None:
+        transformer = shape_reference(preset_name)
+        if adapter is not None and adapter_tensors is not None:
+            check_adapter(adapter, adapter_tensors, transformer)
+        if lora is not None and lora_weights is not None:
+            check_lora(lora, lora_weights, transformer)
     written = []
     if wan_original:
         from models.appearance_expert.original_layout import convert_original_transformer, write_transformer_folder
 
-        missing = [path for path in wan_original if not path.is_file()]
-        if missing:
-            raise FileNotFoundError(f"{missing[0]}: Wan2.2-Animate transformer shard not found")
         written.append(write_transformer_folder(convert_original_transformer(wan_original, preset(preset_name)), out))
-    if adapter is None and lora is None:
-        return written
-    transformer = shape_reference(preset_name)
-    if adapter is not None:
-        tensors = load_adapter(adapter, transformer)
+    if adapter is not None and adapter_tensors is not None:
         if to == "mace":
-            written.append(export_mace_adapter(tensors, out / "Adapter.safetensors"))
+            written.append(export_mace_adapter(adapter_tensors, out / "Adapter.safetensors"))
         else:
-            written.append(save_adapter(out / "adapter.safetensors", tensors, {"source": str(adapter.name)}))
-    if lora is not None:
-        weights = load_lora(lora, transformer)
+            written.append(save_adapter(out / "adapter.safetensors", adapter_tensors, {"source": str(adapter.name)}))
+    if lora is not None and lora_weights is not None:
         if to == "mace":
-            written.append(export_mace_lora(weights, out / "LoRA.safetensors"))
+            written.append(export_mace_lora(lora_weights, out / "LoRA.safetensors"))
         else:
-            weights.metadata.setdefault("source", str(lora.name))
-            written.append(save_lora(out / "lora.safetensors", weights))
+            lora_weights.metadata.setdefault("source", str(lora.name))
+            written.append(save_lora(out / "lora.safetensors", lora_weights))
     return written
 
 
@@ -99,11 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
-    try:
-        written = convert(args.adapter, args.lora, args.out, args.to, args.preset, args.wan_original)
-    except (ValueError, FileNotFoundError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    written = convert(args.adapter, args.lora, args.out, args.to, args.preset, args.wan_original)
     for path in written:
         print(f"wrote {path}")
     return 0

@@ -25,14 +25,25 @@ import PIL.Image
 
 from models.appearance_expert.config import TINY, ModelConfig, RenderConfig, preset
 from models.appearance_expert.face import FACE_POLICIES, face_frames, reference_pose
-from models.appearance_expert.pipeline import DTYPES, LoadConfig, build_tiny_pipeline, load_pipeline
+from models.appearance_expert.pipeline import DTYPES, LoadConfig, build_tiny_pipeline, load_pipeline, weights_folder
 from models.appearance_expert.projector import ProjectorConfig, draw_projected, project_motion
 from models.appearance_expert.relay import Frame, RelayRenderer, SegmentRecord
 from models.body.keypoints import openpose18_from_coco17
 from models.body.motion import Motion
 from models.video.encode import cut_audio, encode_video
 from models.video.images import read_image
-from models.command_line import ArgumentParser, command
+from models.command_line import (
+    ArgumentParser,
+    UsageError,
+    command,
+    nonnegative_int,
+    positive_float,
+    positive_int,
+    reject_unused,
+    require_device,
+    require_file,
+    require_writable,
+)
 
 log = logging.getLogger(__name__)
 
@@ -139,8 +150,6 @@ class AppearanceExpert:
         if str(face) == "reference" and reference_coco is None:
             reference_coco = reference_pose(image)
         faces = face_frames(face, image, self.config.motion_encoder_size, reference_coco)
-        pose_video = out.with_name(f"{out.stem}_pose.mp4")
-        encode_video(pose_video, (pose(i) for i in range(num_frames)), fps, render.width, render.height)
         relay = RelayRenderer(self.pipe, render)
         records: list[SegmentRecord] = []
 
@@ -158,8 +167,31 @@ class AppearanceExpert:
                 cut_audio(Path(music), 0.0, num_frames / fps, audio)
             written = encode_video(out, frames, fps, render.width, render.height, audio=audio)
         seconds = time.perf_counter() - start
+        pose_video = pose_video_path(out)  # written once the video is: a failed render leaves no half pair
+        encode_video(pose_video, (pose(i) for i in range(num_frames)), fps, render.width, render.height)
         log.info("%s: %d frames in %d segments, %.2f s", out, written, len(records), seconds)
         return RenderedVideo(out, pose_video, written, fps, len(records), seconds)
+
+
+def pose_video_path(out: Path) -> Path:
+    """Where the pose video of `out` goes: `<out>_pose.mp4` beside it."""
+    return out.with_name(f"{out.stem}_pose.mp4")
+
+
+def frame_side(text: str) -> int:
+    """argparse type of --height/--width: a positive multiple of 16 (the VAE and patch sizes)."""
+    value = positive_int(text)
+    if value % 16:
+        raise argparse.ArgumentTypeError(f"expected a positive multiple of 16, got {text!r}")
+    return value
+
+
+def segment_length(text: str) -> int:
+    """argparse type of --segment-frames: 4k+1 and at least 5 (Wan's temporal VAE stride)."""
+    value = positive_int(text)
+    if value < 5 or (value - 1) % 4:
+        raise argparse.ArgumentTypeError(f"expected 4k+1 frames, at least 5 (5, 9, ..., 77), got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -179,24 +211,53 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--face", default="reference", help=f"face video: {' | '.join(FACE_POLICIES)} | a video file")
     parser.add_argument("--align", action="store_true", help="align the pose video to the reference image's 2D pose")
     parser.add_argument("--hands", action="store_true", help="draw synthetic 21-point hands in the pose video")
-    parser.add_argument("--height", type=int, help="video height (default 1280; tiny 16)")
-    parser.add_argument("--width", type=int, help="video width (default 720; tiny 16)")
-    parser.add_argument("--fps", type=float, help="video frame rate (default 16); the motion is resampled to it")
-    parser.add_argument("--steps", type=int, help="denoising steps per segment (default 20)")
-    parser.add_argument("--segment-frames", type=int, help="frames per relay segment, 4k+1 (default 77)")
+    parser.add_argument("--height", type=frame_side, help="video height, a multiple of 16 (default 1280; tiny 16)")
+    parser.add_argument("--width", type=frame_side, help="video width, a multiple of 16 (default 720; tiny 16)")
+    parser.add_argument("--fps", type=positive_float, help="video frame rate (default 16); the motion is resampled to it")
+    parser.add_argument("--steps", type=positive_int, help="denoising steps per segment (default 20)")
+    parser.add_argument("--segment-frames", type=segment_length, help="frames per relay segment, 4k+1 (default 77)")
     parser.add_argument("--prev-frames", type=int, choices=(1, 5), help="frames carried between segments (default 1)")
-    parser.add_argument("--seed", type=int, help="noise seed (default 0)")
+    parser.add_argument("--seed", type=nonnegative_int, help="noise seed (default 0)")
     parser.add_argument("--dtype", choices=sorted(DTYPES), default="bfloat16")
-    parser.add_argument("--device", default="cuda")
+    parser.add_argument("--device", help="device of the real model (default cuda); --tiny runs on the CPU")
     parser.add_argument("--offload", choices=("auto", "on", "off"), default="auto")
     parser.add_argument("-v", "--verbose", action="store_true")
     return parser
 
 
 def _render_config(args: argparse.Namespace, base: RenderConfig) -> RenderConfig:
+    """`base` with the render flags given; a combination the config refuses is a usage error."""
     fields = {"height": args.height, "width": args.width, "fps": args.fps, "steps": args.steps,
               "segment_frames": args.segment_frames, "prev_frames": args.prev_frames, "seed": args.seed}  # fmt: skip
-    return replace(base, **{k: v for k, v in fields.items() if v is not None})
+    try:
+        return replace(base, **{k: v for k, v in fields.items() if v is not None})
+    except ValueError as error:  # flags that are each fine but do not go together (--prev-frames 5 --segment-frames 5)
+        raise UsageError(f"render flags: {error}") from None
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """Every flag, input file and output path checked before the motion, the image or a model loads."""
+    if args.tiny:
+        reject_unused(args, ("device", "adapter", "lora"), "--tiny is a random model built in code on the CPU")
+    else:  # an explicit --device is checked first; the default (cuda) once the weights are known to be there
+        if args.device is not None:
+            require_device(args.device)
+        weights_folder(args.weights, "--weights")
+        require_device(args.device or "cuda")
+    for path, flag in ((args.motion, "--motion"), (args.image, "--image"), (args.music, "--music"),
+                       (args.adapter, "--adapter"), (args.lora, "--lora")):  # fmt: skip
+        if path is not None:
+            require_file(path, flag)
+    require_writable(args.out, "--out")
+    require_writable(pose_video_path(args.out), "--out (its pose video)")
+
+
+def _expert(args: argparse.Namespace) -> AppearanceExpert:
+    """The tiny model, or the real one from --weights (with --adapter/--lora) on --device."""
+    if args.tiny:
+        return AppearanceExpert.tiny(render=_render_config(args, TINY.render))
+    load = LoadConfig(dtype=args.dtype, device=args.device or "cuda", offload=args.offload)
+    return AppearanceExpert.load(args.weights, args.adapter, args.lora, load, _render_config(args, preset("real").render))
 
 
 @command
@@ -205,21 +266,11 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(message)s")
     from models.body.formats import load_motion
 
-    try:
-        motion = load_motion(args.motion)
-        image = read_image(args.image)
-        if args.music is not None and not args.music.is_file():
-            raise FileNotFoundError(f"{args.music}: music file not found")
-        if args.tiny:
-            expert = AppearanceExpert.tiny(render=_render_config(args, TINY.render))
-        else:
-            load = LoadConfig(dtype=args.dtype, device=args.device, offload=args.offload)
-            expert = AppearanceExpert.load(args.weights, args.adapter, args.lora, load,
-                                           _render_config(args, preset("real").render))  # fmt: skip
-        result = expert.render(motion, image, args.out, args.music, args.face, args.align, args.hands)
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+    _check_arguments(args)
+    motion = load_motion(args.motion)
+    image = read_image(args.image)
+    expert = _expert(args)
+    result = expert.render(motion, image, args.out, args.music, args.face, args.align, args.hands)
     print(f"{result.video} ({result.frames} frames at {result.fps:g} fps, {result.segments} segments, "
           f"{result.seconds:.1f} s; {expert.label}); pose video {result.pose_video}")  # fmt: skip
     return 0

@@ -37,6 +37,11 @@ def read_shards(shards: list[Path]) -> dict[str, torch.Tensor]:
     return merged
 
 
+def _shards_name(shards: list[Path]) -> str:
+    """The shard file, or the folder and count of several, for messages."""
+    return str(shards[0]) if len(shards) == 1 else f"{shards[0].parent} ({len(shards)} shards)"
+
+
 def convert_original_transformer(
     shards: list[Path], config: ModelConfig, dtype: torch.dtype = torch.bfloat16
 ) -> WanAnimateTransformer3DModel:
@@ -46,14 +51,15 @@ def convert_original_transformer(
         model = WanAnimateTransformer3DModel(**config.transformer)
     expected = model.state_dict()
     missing, extra = expected.keys() - state.keys(), state.keys() - expected.keys()
+    where = _shards_name(shards)
     if missing or extra:
         raise ValueError(
-            f"{shards[0].parent}: not the Wan2.2-Animate original layout for the {config.name!r} transformer: "
+            f"{where}: not the Wan2.2-Animate original layout for the {config.name!r} transformer: "
             f"{len(missing)} tensors missing (e.g. {sorted(missing)[:2]}), {len(extra)} unexpected (e.g. {sorted(extra)[:2]})"
         )
     wrong = [k for k, v in state.items() if v.shape != expected[k].shape]
     if wrong:
-        raise ValueError(f"{shards[0].parent}: tensor {wrong[0]!r} is {tuple(state[wrong[0]].shape)}, "
+        raise ValueError(f"{where}: tensor {wrong[0]!r} is {tuple(state[wrong[0]].shape)}, "
                          f"the {config.name!r} transformer needs {tuple(expected[wrong[0]].shape)}")  # fmt: skip
     model.load_state_dict({k: v.to(dtype) for k, v in state.items()}, strict=True, assign=True)
     return model.eval()

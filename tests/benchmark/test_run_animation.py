@@ -53,11 +53,11 @@ def test_tiny_animation_run_is_scored_with_fvd_not_computed_by_name(tmp_path: Pa
 
 
 def test_mannequin_and_method_are_refused_in_one_line(tmp_path: Path, capsys):
-    assert main(["--protocol", "animation@v1", "--appearance", "mannequin", "--out", str(tmp_path / "a.json")]) == 1
+    assert main(["--protocol", "animation@v1", "--appearance", "mannequin", "--out", str(tmp_path / "a.json")]) == 2
     err = capsys.readouterr().err.strip()
     assert "renders 3D motion" in err and "\n" not in err
     assert main(["--method", "mace_dance", "--protocol", "animation@v1", "--out", str(tmp_path / "b.json")]) == 2
     assert "give --appearance, not --method" in capsys.readouterr().err
     assert main(["--protocol", "finedance3d@v1", "--out", str(tmp_path / "c.json")]) == 2
-    assert "--method is required" in capsys.readouterr().err
+    assert "--method: required for finedance3d@v1" in capsys.readouterr().err
     assert not any(tmp_path.iterdir())

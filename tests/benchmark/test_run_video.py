@@ -192,13 +192,13 @@ def test_your_own_songs_get_videos_and_the_scores_that_need_no_gt(tmp_path, monk
     assert len(list((tmp_path / "songs_videos").glob("*.mp4"))) == 2
 
 
-def _fails(tmp_path: Path, capsys: pytest.CaptureFixture, *args: str) -> str:
+def _fails(tmp_path: Path, capsys: pytest.CaptureFixture, *args: str, code: int = 1) -> str:
     videos = tmp_path / "bad_videos"
     videos.mkdir(exist_ok=True)
     (videos / "earlier.txt").write_text("from an earlier run")
-    code, _ = _run(tmp_path / "bad.json", "--method", "random_motion", *args)
+    got, _ = _run(tmp_path / "bad.json", "--method", "random_motion", *args)
     err = capsys.readouterr().err.strip()
-    assert code == 1 and len(err.splitlines()) == 1 and "Traceback" not in err
+    assert got == code and len(err.splitlines()) == 1 and "Traceback" not in err
     assert sorted(p.name for p in videos.iterdir()) == ["earlier.txt"]  # nothing partial, nothing lost
     assert not (tmp_path / "bad.json").exists()
     return err
@@ -233,8 +233,8 @@ def test_the_wan_folder_may_come_from_its_environment_variable(tmp_path, capsys,
 
 
 def test_video_options_are_refused_by_motion_protocols(capsys) -> None:
-    assert run_main(["--method", "random_motion", "--appearance", "tiny"]) == 1
-    assert "--appearance only apply to video protocols" in capsys.readouterr().err
+    assert run_main(["--method", "random_motion", "--appearance", "tiny"]) == 2
+    assert "--appearance: only apply to video protocols" in capsys.readouterr().err
 
 
 def test_an_unknown_renderer_lists_the_known_ones() -> None:
@@ -245,7 +245,7 @@ def test_an_unknown_renderer_lists_the_known_ones() -> None:
 
 
 def test_ground_truth_needs_gt_motion_which_video_test_sets_lack(tmp_path, capsys) -> None:
-    assert "replays GT motion" in _fails(tmp_path, capsys, "--method", "ground_truth")
+    assert "replays GT motion" in _fails(tmp_path, capsys, "--method", "ground_truth", code=2)
 
 
 def test_another_methods_motion_folder_is_rendered_as_its_own_composition(tmp_path, monkeypatch, capsys) -> None:
@@ -269,4 +269,4 @@ def test_another_methods_motion_folder_is_rendered_as_its_own_composition(tmp_pa
     code, _ = _run(tmp_path / "long.json", "--method", "motion_folder", "--motions", str(folder), "--limit", "1")
     assert code == 1 and "standin_000 has 4.00 s of motion, the item needs 5.00 s" in capsys.readouterr().err
     code, _ = _run(tmp_path / "wrong.json", "--method", "mace_dance", "--motions", str(folder), "--limit", "1")
-    assert code == 1 and "--motions is read by --method motion_folder" in capsys.readouterr().err
+    assert code == 2 and "--motions: --method mace_dance does not read it (only motion_folder do)" in capsys.readouterr().err

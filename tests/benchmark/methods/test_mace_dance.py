@@ -7,6 +7,7 @@ import pytest
 from benchmark.methods import create_method
 from benchmark.methods.base import TestItem as Item
 from manifests.sample import SAMPLE_ROOT, load_sample_index
+from models.command_line import InputError
 from models.body.formats import load_motion
 from tests.golden import REPO
 
@@ -36,5 +37,5 @@ def test_demo_methods_generate_labelled_timed_motion(name: str) -> None:
 def test_method_rejects_a_checkpoint_of_the_other_model() -> None:
     with pytest.raises(ValueError, match="edge checkpoint, but this method needs a motion_expert"):
         create_method("mace_dance", checkpoint=str(EDGE_DEMO))
-    with pytest.raises(FileNotFoundError, match="nowhere.safetensors"):
+    with pytest.raises(InputError, match="nowhere.safetensors: no such file"):
         create_method("edge", checkpoint="nowhere.safetensors")

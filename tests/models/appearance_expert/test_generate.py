@@ -81,14 +81,14 @@ def test_motion_is_resampled_to_the_video_fps(tmp_path: Path):
     ("make", "message"),
     [
         (lambda p: p.write_bytes(b"not an image at all"), "not a readable image"),
-        (lambda p: None, "reference image not found"),
+        (lambda p: None, "no such file (--image)"),
     ],
 )
 def test_bad_reference_image_is_one_line_and_leaves_no_video(tmp_path: Path, capsys, make, message):
     image = tmp_path / "ref.png"
     make(image)
     out = tmp_path / "dance.mp4"
-    assert main(["--tiny", "--motion", str(MOTION), "--image", str(image), "--out", str(out)]) == 2
+    assert main(["--tiny", "--motion", str(MOTION), "--image", str(image), "--out", str(out)]) == 1
     err = capsys.readouterr().err.strip()
     assert message in err and str(image) in err and "\n" not in err
     assert not any(tmp_path.glob("dance*"))
@@ -97,7 +97,7 @@ def test_bad_reference_image_is_one_line_and_leaves_no_video(tmp_path: Path, cap
 def test_missing_weights_folder_names_the_flag_and_source(tmp_path: Path, reference_png: Path, capsys):
     missing = tmp_path / "no-wan"
     assert main(["--weights", str(missing), "--motion", str(MOTION), "--image", str(reference_png),
-                 "--out", str(tmp_path / "v.mp4")]) == 2  # fmt: skip
+                 "--out", str(tmp_path / "v.mp4")]) == 1  # fmt: skip
     err = capsys.readouterr().err
     assert str(missing) in err and "MACE_WAN_ANIMATE_DIR" in err and "huggingface.co/Wan-AI" in err
 

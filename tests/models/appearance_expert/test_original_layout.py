@@ -118,5 +118,5 @@ def test_convert_cli_writes_a_transformer_folder_and_names_a_missing_shard(tmp_p
     out = tmp_path / "wan"
     assert main(["--wan-original", *map(str, shards), "--preset", "tiny", "--out", str(out)]) == 0
     assert (out / "transformer" / "config.json").is_file()
-    assert main(["--wan-original", str(tmp_path / "gone.safetensors"), "--out", str(out)]) == 2
-    assert "gone.safetensors: Wan2.2-Animate transformer shard not found" in capsys.readouterr().err
+    assert main(["--wan-original", str(tmp_path / "gone.safetensors"), "--out", str(out)]) == 1
+    assert "gone.safetensors: no such file (--wan-original)" in capsys.readouterr().err

@@ -226,17 +226,17 @@ def test_convert_cli_mace_to_ours_and_back(tmp_path, transformer):
 def test_convert_cli_bad_files_one_line(tmp_path, capsys, flag):
     junk = tmp_path / "junk.safetensors"
     junk.write_bytes(bytes(range(256)) * 8)
-    assert convert.main([flag, str(junk), "--out", str(tmp_path / "o"), "--preset", "tiny"]) == 2
+    assert convert.main([flag, str(junk), "--out", str(tmp_path / "o"), "--preset", "tiny"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(junk) in err and "not a readable safetensors file" in err
     assert "Traceback" not in err
     wrong = tmp_path / "wrong.safetensors"
     save_file({"something.else": torch.zeros(2)}, str(wrong))
-    assert convert.main([flag, str(wrong), "--out", str(tmp_path / "o"), "--preset", "tiny"]) == 2
+    assert convert.main([flag, str(wrong), "--out", str(tmp_path / "o"), "--preset", "tiny"]) == 1
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and str(wrong) in err
-    assert convert.main([flag, str(tmp_path / "absent.safetensors"), "--out", str(tmp_path / "o"), "--preset", "tiny"]) == 2
-    assert "absent.safetensors: no such file" in capsys.readouterr().err
+    assert convert.main([flag, str(tmp_path / "absent.safetensors"), "--out", str(tmp_path / "o"), "--preset", "tiny"]) == 1
+    assert f"absent.safetensors: no such file ({flag})" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
 
 
