@@ -31,6 +31,7 @@ from benchmark.pipelines.ma_video import available_appearance_metrics
 from benchmark.protocols.ma_video import MaVideoProtocol
 from benchmark.renderers import RenderSettings, available_renderers, create_renderer
 from models.command_line import UsageError, positive_float, positive_int, require_dir, require_file
+from models.files import restored_on_failure
 from models.pose import ESTIMATORS
 
 log = logging.getLogger("benchmark.run")
@@ -133,12 +134,13 @@ def produce_video(args: argparse.Namespace, protocol: MaVideoProtocol, out: Path
     clock = StageClock()
     videos, _ = output_paths(out)
     try:
-        generated = generate_videos(method, renderer, test_set, args.image, videos, protocol.fps, args.seed, clock)
-        labels = [method.label, renderer.label, test_set.label]
-        scoring = ScoringInputs(protocol, pose, metrics, missing, args.keypoint_cache, args.bootstrap, args.seed,
-                                bool(args.random_init), "; ".join(x for x in labels if x))  # fmt: skip
-        results = score_generated(generated, test_set, scoring, composed_method(method, renderer), clock)
-        results["timing"] = video_timing(clock, generated, method, renderer)
+        with restored_on_failure(videos):  # scoring fails -> the previous run's videos stay with its results
+            generated = generate_videos(method, renderer, test_set, args.image, videos, protocol.fps, args.seed, clock)
+            labels = [method.label, renderer.label, test_set.label]
+            scoring = ScoringInputs(protocol, pose, metrics, missing, args.keypoint_cache, args.bootstrap, args.seed,
+                                    bool(args.random_init), "; ".join(x for x in labels if x))  # fmt: skip
+            results = score_generated(generated, test_set, scoring, composed_method(method, renderer), clock)
+            results["timing"] = video_timing(clock, generated, method, renderer)
     finally:
         renderer.close()
     log.info("stage seconds: %s", results["timing"]["stage_seconds"])

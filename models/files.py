@@ -83,6 +83,30 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextmanager
+def restored_on_failure(folder: str | Path) -> Iterator[Path]:
+    """Set `folder` aside while a multi-step job replaces it; put it back if the job fails (or was killed earlier).
+
+    For outputs that must stay paired with another file (a run's videos with its results JSON): the
+    previous folder is restored whole unless the block completes.
+    """
+    folder = Path(folder)
+    aside = folder.with_name(f".{folder.name}.previous")
+    if aside.exists():  # a run killed mid-job: its previous folder is the one the last complete results describe
+        shutil.rmtree(folder, ignore_errors=True)
+        os.replace(aside, folder)
+    if folder.exists():
+        os.replace(folder, aside)
+    try:
+        yield folder
+    except BaseException:
+        if aside.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            os.replace(aside, folder)
+        raise
+    shutil.rmtree(aside, ignore_errors=True)
+
+
 def list_files(folder: str | Path, suffixes: Sequence[str], what: str) -> list[Path]:
     """The files directly in `folder` whose suffix is in `suffixes`, sorted by name; FileNotFoundError for a
     missing folder, ValueError for one without such files (both name the folder and what was looked for)."""

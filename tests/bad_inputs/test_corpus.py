@@ -10,7 +10,8 @@ from tests.bad_inputs.corpus import Case
 GROUPS = ("evaluate", "appearance_scoring", "run", "model_clis", "curation", "leaderboard", "training")
 COMMANDS = {  # every command a user runs, by the module whose main the corpus calls
     "benchmark.run", "benchmark.evaluate", "benchmark.appearance_scoring", "benchmark.vbench_crosscheck",
-    "curation.build", "curation.validate", "leaderboard", "models.diffusion.training", "models.appearance_expert.train",
+    "curation.build", "curation.validate", "curation.bundled_sample", "leaderboard", "models.motion_expert.train",
+    "models.edge.train", "models.appearance_expert.train", "models.vision.lpips_packaged",
     "models.motion_expert.convert", "models.appearance_expert.convert", "models.appearance_expert.generate",
 }
 
