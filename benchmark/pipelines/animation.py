@@ -111,6 +111,8 @@ def score_animation(
             if spec.name in missing and spec.name not in metrics:
                 metrics[spec.name] = metric_entry(None, None, 0, spec.better, f"not computed: {missing[spec.name]}")
         metrics = {spec.name: metrics[spec.name] for spec in protocol.metrics if spec.name in metrics}
+        if lpips_model is not None and "lpips" in metrics:  # which weights made the number
+            metrics["lpips"]["note"] = getattr(lpips_model, "weights", "weights not recorded")
     gt_hash = sha256_paths([p.gt for p in pairs])
     protocol_block = {
         "id": protocol.id,

@@ -24,6 +24,7 @@ from models.vision.lpips_backbones import (
     build_backbone,
     read_checked_state,
 )
+from models.files import sha256_file
 from models.vision.lpips_packaged import packaged_lpips_weights
 
 HEADS_DIR = Path(models.vision.__file__).parent / "assets" / "lpips"
@@ -33,7 +34,11 @@ _NORM_EPS = 1e-10  # lpips.normalize_tensor
 
 
 class LPIPS(nn.Module):
-    """Backbone taps + 1x1 linear heads; forward takes two (N, 3, H, W) batches in [-1, 1], returns (N,)."""
+    """Backbone taps + 1x1 linear heads; forward takes two (N, 3, H, W) batches in [-1, 1], returns (N,).
+
+    `weights` says which files the parameters came from (results record it beside the LPIPS value)."""
+
+    weights: str = "not recorded"
 
     def __init__(self, backbone: TappedFeatures, channels: tuple[int, ...]) -> None:
         super().__init__()
@@ -81,11 +86,13 @@ def load_lpips(net: str = "alex", backbone_path: str | Path | None = None, *, pr
 
     `pretrained=False` gives random backbone and heads at the real sizes (tests, speed benchmarks)."""
     if pretrained:
-        backbone_path = default_backbone(net, backbone_path)
+        backbone_path = BACKBONES[net].weights.resolve(default_backbone(net, backbone_path)) if net in BACKBONES else None
     backbone = build_backbone(net, backbone_path, pretrained=pretrained)
     model = LPIPS(backbone, BACKBONES[net].channels)
+    model.weights = "random (not pretrained)"
     if pretrained:
         load_heads(model, HEADS_DIR / f"{net}.pth")
+        model.weights = f"LPIPS v0.1 {net} heads; backbone {Path(backbone_path).name} sha256 {sha256_file(backbone_path)}"
     return model.eval().requires_grad_(False)
 
 

@@ -21,6 +21,7 @@ from benchmark.pipelines.animation import score_animation
 from benchmark.protocols.animation import ANIMATION_V1
 from benchmark.protocols.registry import PROTOCOLS
 from benchmark.results import validate
+from models.files import sha256_file
 from models.vision.lpips_backbones import ALEX_SPEC, TappedFeatures
 from tests.benchmark.metrics.video.test_fvd import StandInI3D
 
@@ -67,10 +68,12 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> tuple:
 
 def test_scores_equal_the_metrics_on_the_original_frames(clip_set, models) -> None:
     gt_dir, pred_dir, clips = clip_set
-    _, lpips_model, i3d = models
+    root, lpips_model, i3d = models
     results = score_animation(SMALL, gt_dir, pred_dir, lpips_model=lpips_model, i3d=i3d, method=METHOD, n_boot=50)
     validate(results)
     assert list(results["metrics"]) == ["fvd", "ssim", "lpips", "psnr"]
+    weights = results["metrics"]["lpips"]["note"]  # the result says which weights made it
+    assert weights == f"LPIPS v0.1 alex heads; backbone alexnet-owt-7be5be79.pth sha256 {sha256_file(root / 'alexnet-owt-7be5be79.pth')}"
     rows = {row["id"]: row for row in results["per_item"]}
     for clip, (gt_all, pred_all) in clips.items():
         gt, pred = gt_all[::4], pred_all[::4]
