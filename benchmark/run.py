@@ -25,6 +25,7 @@ from benchmark.run_video import add_video_arguments, output_paths, produce_video
 from manifests.sample import SAMPLE_ROOT
 from models.command_line import (
     ArgumentParser,
+    InputError,
     UsageError,
     command,
     nonnegative_int,
@@ -41,6 +42,10 @@ SAMPLE_LABEL = "bundled sample (one real dancer + real music): a smoke test, not
 
 def load_items(data: Path) -> tuple[list[TestItem], MotionSet]:
     """Test items from a FineDance-layout folder: `motion/<id>.npy` and `music/<id>.<audio>`."""
+    missing = [name for name in ("motion", "music") if not (data / name).is_dir()]
+    if missing:
+        raise InputError(data, f"no {' or '.join(f'{m}/' for m in missing)} folder (--data takes a FineDance-layout "
+                         "folder: motion/<id>.npy and music/<id>.wav)")
     gt = load_motion_set(data / "motion", name=f"{data}/motion")
     items = [
         TestItem(

@@ -50,6 +50,8 @@ def _shown_url(url: str) -> str:
 
 def _store(args: argparse.Namespace) -> Store:
     """The selected store, after importing committed entry files it lacks; an unusable --db is one usage error."""
+    if args.entries.exists() and not args.entries.is_dir():
+        raise UsageError(f"{args.entries}: is a file, --entries takes the folder of entry JSON files")
     try:
         store = Store(args.db, args.entries)
     except (SQLAlchemyError, ImportError) as error:
