@@ -54,7 +54,7 @@ from models.body.camera_sampling import CameraRanges
 from models.body.mesh import MANNEQUIN_LODS
 from models.body.render import FLOORS, SceneStyle
 from models.files import atomic_write
-from models.video.frames import FRAME_LIMITS
+from models.video.frames import FrameLimits
 from models.command_line import (
     ArgumentParser,
     UsageError,
@@ -107,7 +107,7 @@ def _resolution(text: str) -> tuple[int, int]:
     if width <= 0 or height <= 0 or width % 2 or height % 2:
         raise argparse.ArgumentTypeError(f"expected WIDTHxHEIGHT, both even and > 0 (H.264), e.g. 512x512, "
                                          f"got {text!r}")  # fmt: skip
-    if (problem := FRAME_LIMITS.problem(width, height)) is not None:
+    if (problem := FrameLimits.from_env().problem(width, height)) is not None:
         raise argparse.ArgumentTypeError(f"{text!r}: {problem}")
     return width, height
 

@@ -33,7 +33,7 @@ from models.music import onset_envelope, track_beats
 from models.music.audio import load_audio
 from models.pose import load_pose_estimator, to_coco25
 from models.pose.base import PoseFrames
-from models.video.frames import FRAME_LIMITS
+from models.video.frames import FrameLimits
 from models.video.io import probe_video, read_frames_at
 
 logger = logging.getLogger(__name__)
@@ -250,7 +250,7 @@ def process_source(task: SourceTask, done: frozenset[str] = frozenset()) -> list
         num_frames = info.num_frames or round(info.duration_s * fps)
         if num_frames <= 0 or fps <= 0:
             return [{**base, "status": "rejected", "reason": "no_frames: the video has no frames"}]
-        if (problem := FRAME_LIMITS.problem(info.width, info.height)) is not None:
+        if (problem := FrameLimits.from_env().problem(info.width, info.height)) is not None:
             return [{**base, "status": "rejected", "reason": f"frame_geometry: {problem}"}]
         shots = detect_shots(str(path), num_frames, config["shots"])
         return _window_rows(task, base, path, info, fps, shots, done)

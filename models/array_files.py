@@ -7,14 +7,13 @@ refused in microseconds, naming the file. The size limit is `MACE_MAX_ARRAY_BYTE
 from __future__ import annotations
 
 import math
-import os
 import zipfile
 from pathlib import Path
 from typing import IO
 
 import numpy as np
 
-from models.command_line import InputError
+from models.command_line import InputError, env_number
 
 MAX_ARRAY_BYTES_ENV = "MACE_MAX_ARRAY_BYTES"
 DEFAULT_MAX_ARRAY_BYTES = 8 * 2**30  # 8 GiB: a 3-hour 55-joint float64 motion is 0.2 GiB
@@ -22,16 +21,7 @@ DEFAULT_MAX_ARRAY_BYTES = 8 * 2**30  # 8 GiB: a 3-hour 55-joint float64 motion i
 
 def max_array_bytes() -> int:
     """The largest array a file may declare, from $MACE_MAX_ARRAY_BYTES (default 8 GiB)."""
-    text = os.environ.get(MAX_ARRAY_BYTES_ENV)
-    if text is None:
-        return DEFAULT_MAX_ARRAY_BYTES
-    try:
-        value = int(float(text))
-    except ValueError:
-        raise InputError(f"${MAX_ARRAY_BYTES_ENV}", f"expected a number of bytes, got {text!r}") from None
-    if value <= 0:
-        raise InputError(f"${MAX_ARRAY_BYTES_ENV}", f"expected a number of bytes > 0, got {text!r}")
-    return value
+    return int(env_number(MAX_ARRAY_BYTES_ENV, DEFAULT_MAX_ARRAY_BYTES))
 
 
 def _read_header(handle: IO[bytes], name: str) -> tuple[tuple[int, ...], np.dtype]:

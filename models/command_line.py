@@ -116,6 +116,20 @@ fraction = _number(float, lambda v: 0 <= v <= 1, "a number in [0, 1]")
 open_fraction = _number(float, lambda v: 0 < v < 1, "a number strictly between 0 and 1")
 
 
+def env_number(name: str, default: float) -> float:
+    """A positive finite number from the environment variable `name` (else `default`); InputError naming it."""
+    text = os.environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not value > 0 or math.isinf(value):
+        raise InputError(f"${name}", f"expected a number > 0, got {text!r}")
+    return value
+
+
 def require_file(path: str | Path, flag: str) -> Path:
     """`path` as a readable file, else InputError naming it and the flag that gave it."""
     path = Path(path)

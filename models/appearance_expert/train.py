@@ -94,7 +94,7 @@ from models.command_line import (
     require_file,
     require_writable,
 )
-from models.video.frames import FRAME_LIMITS
+from models.video.frames import FrameLimits
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class TrainConfig:
             raise UsageError(f"--frames {self.frames}: must be 4k+1 (>= 5)")
         if self.height % 16 or self.width % 16:
             raise UsageError(f"--height/--width {self.height}x{self.width}: must be multiples of 16")
-        problem = FRAME_LIMITS.problem(self.width, self.height)
+        problem = FrameLimits.from_env().problem(self.width, self.height)
         if problem:
             raise UsageError(f"--width/--height: a frame {problem}")
         if self.conditioning not in ("full", "image_only"):

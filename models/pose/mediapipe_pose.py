@@ -22,7 +22,7 @@ import numpy as np
 
 from models.pose.base import Person, PoseFrames, add_distinct_persons, pose_frames_from_persons
 from models.pose.native_logs import quiet_native_logs
-from models.video.frames import FRAME_LIMITS, FrameLimits, check_frames, square_tiles
+from models.video.frames import FrameLimits, check_frames, square_tiles
 
 DEFAULT_MODEL = Path(__file__).parent / "assets" / "pose_landmarker_full_from_0.10.21.task"
 BLAZEPOSE_TO_COCO17 = (0, 2, 5, 7, 8, 11, 12, 13, 14, 15, 16, 23, 24, 25, 26, 27, 28)
@@ -62,7 +62,7 @@ class MediaPipePose:
         tiles: int | str = "auto",
         agreement: float = 0.5,
         inside: float = 0.8,
-        limits: FrameLimits = FRAME_LIMITS,
+        limits: FrameLimits | None = None,
     ) -> None:
         path = Path(model_path) if model_path else DEFAULT_MODEL
         if not path.is_file():
@@ -79,7 +79,8 @@ class MediaPipePose:
                              min_pose_detection_confidence=min_detection_confidence,
                              min_pose_presence_confidence=min_presence_confidence)  # fmt: skip
         self._landmarker = self._create(vision.RunningMode.IMAGE, max_persons)
-        self.tiles, self.agreement, self.inside, self.limits = tiles, agreement, inside, limits
+        self.tiles, self.agreement, self.inside = tiles, agreement, inside
+        self.limits = limits or FrameLimits.from_env()
 
     def _create(self, mode, persons: int):
         """A PoseLandmarker in `mode`, its native start-up logs hidden."""

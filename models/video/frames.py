@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from models.command_line import env_number
+
 
 def check_frames(frames: np.ndarray, name: str, min_frames: int = 1) -> np.ndarray:
     """`frames` if it is (T >= min_frames, H, W, 3) uint8 RGB, else ValueError naming `name` and the problem."""
@@ -55,6 +57,14 @@ class FrameLimits:
     max_pixels: int = 40_000_000  # width * height (8K UHD is 33.2 M)
     max_tiles: int = 6  # square tiles of the short side ("auto" rule of square_tiles)
 
+    @classmethod
+    def from_env(cls) -> FrameLimits:
+        """The limits from $MACE_MAX_FRAME_ASPECT, $MACE_MAX_FRAME_PIXELS and $MACE_MAX_POSE_TILES (else the defaults)."""
+        default = cls()
+        return cls(env_number("MACE_MAX_FRAME_ASPECT", default.max_aspect),
+                   int(env_number("MACE_MAX_FRAME_PIXELS", default.max_pixels)),
+                   int(env_number("MACE_MAX_POSE_TILES", default.max_tiles)))
+
     def problem(self, width: int, height: int) -> str | None:
         """Why a width x height frame is refused, or None when it is within the limits."""
         if width < 1 or height < 1:
@@ -75,8 +85,6 @@ class FrameLimits:
         if problem is not None:
             raise FrameGeometryError(f"{name}: frame {problem}")
 
-
-FRAME_LIMITS = FrameLimits()
 
 
 def reflect_index(index: int, length: int) -> int:

@@ -13,7 +13,6 @@ model loads.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,8 +22,8 @@ import av
 import cv2
 import numpy as np
 
-from models.command_line import InputError
-from models.video.frames import FRAME_LIMITS, FrameLimits
+from models.command_line import InputError, env_number
+from models.video.frames import FrameLimits
 
 DECODE_TIMEOUT_ENV = "MACE_DECODE_TIMEOUT_S"
 MAX_FRAMES_ENV = "MACE_MAX_DECODE_FRAMES"
@@ -43,21 +42,7 @@ class DecodeLimits:
     @classmethod
     def from_env(cls) -> DecodeLimits:
         """The limits from $MACE_DECODE_TIMEOUT_S and $MACE_MAX_DECODE_FRAMES (or their defaults)."""
-        return cls(_env_number(DECODE_TIMEOUT_ENV, DEFAULT_DECODE_TIMEOUT_S), int(_env_number(MAX_FRAMES_ENV, DEFAULT_MAX_FRAMES)))
-
-
-def _env_number(name: str, default: float) -> float:
-    """A positive finite number from the environment variable `name`, else InputError naming it."""
-    text = os.environ.get(name)
-    if text is None:
-        return default
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise InputError(f"${name}", f"expected a number > 0, got {text!r}")
-    return value
+        return cls(env_number(DECODE_TIMEOUT_ENV, DEFAULT_DECODE_TIMEOUT_S), int(env_number(MAX_FRAMES_ENV, DEFAULT_MAX_FRAMES)))
 
 
 @dataclass(frozen=True)
@@ -119,11 +104,11 @@ def probe_video(path: str | Path) -> VideoInfo:
         )
 
 
-def check_video(path: str | Path, limits: FrameLimits = FRAME_LIMITS) -> VideoInfo:
+def check_video(path: str | Path, limits: FrameLimits | None = None) -> VideoInfo:
     """The video's facts once it is known usable without decoding it: readable, inside `limits` and the
     decode frame bound, and complete (InputError naming the file otherwise; a demux pass, milliseconds)."""
     info = probe_video(path)
-    limits.check(info.width, info.height, str(info.path))
+    (limits or FrameLimits.from_env()).check(info.width, info.height, str(info.path))
     max_frames = DecodeLimits.from_env().max_frames
     if info.num_frames > max_frames:
         raise InputError(info.path, f"{info.num_frames} frames, over the {max_frames}-frame decode limit (${MAX_FRAMES_ENV})")

@@ -41,7 +41,7 @@ def test_the_limit_is_configurable(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     with pytest.raises(InputError, match="over the 3.73e-06 GiB limit"):
         load_npy(tmp_path / "a.npy")
     monkeypatch.setenv("MACE_MAX_ARRAY_BYTES", "lots")
-    with pytest.raises(InputError, match=r"\$MACE_MAX_ARRAY_BYTES: expected a number of bytes"):
+    with pytest.raises(InputError, match=r"\$MACE_MAX_ARRAY_BYTES: expected a number > 0, got 'lots'"):
         load_npy(tmp_path / "a.npy")
 
 

@@ -106,3 +106,16 @@ def test_python_m_path_has_no_traceback() -> None:
     assert "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith("error: /nonexistent/videos")
     assert done.returncode == 1
+
+
+def test_limits_come_from_the_environment_and_refuse_nonsense(monkeypatch: pytest.MonkeyPatch) -> None:
+    from models.video.frames import FrameLimits
+
+    monkeypatch.setenv("MACE_MAX_FRAME_ASPECT", "12")
+    monkeypatch.setenv("MACE_MAX_POSE_TILES", "30")
+    assert FrameLimits.from_env().problem(1200, 100) is None  # a 12:1 panorama, allowed by the user
+    monkeypatch.delenv("MACE_MAX_FRAME_ASPECT")
+    assert "aspect ratio 12 > max_aspect 4" in FrameLimits.from_env().problem(1200, 100)
+    monkeypatch.setenv("MACE_MAX_FRAME_PIXELS", "nan")
+    with pytest.raises(InputError, match=r"^\$MACE_MAX_FRAME_PIXELS: expected a number > 0, got 'nan'$"):
+        FrameLimits.from_env()

@@ -17,7 +17,7 @@ from models.pose.vitpose import (
     YoloV8Onnx,
     decode_heatmaps,
 )
-from models.video.frames import FRAME_LIMITS, FrameGeometryError, FrameLimits, square_tiles
+from models.video.frames import FrameGeometryError, FrameLimits, square_tiles
 from models.video.io import read_frames
 from tests.golden import SHARED_ASSETS
 
@@ -68,9 +68,10 @@ def test_mediapipe_finds_one_whole_dancer_filling_a_portrait_frame(mediapipe, de
 
 
 def test_degenerate_frame_shapes_are_refused_before_any_tile_runs(mediapipe):
-    assert FRAME_LIMITS.problem(1920, 1080) is None and FRAME_LIMITS.problem(1080, 1920) is None
-    assert "aspect ratio" in FRAME_LIMITS.problem(10000, 10) and "pixels" in FRAME_LIMITS.problem(10000, 8000)
-    assert "no pixels" in FRAME_LIMITS.problem(0, 10)
+    limits = FrameLimits.from_env()
+    assert limits.problem(1920, 1080) is None and limits.problem(1080, 1920) is None
+    assert "aspect ratio" in limits.problem(10000, 10) and "pixels" in limits.problem(10000, 8000)
+    assert "no pixels" in limits.problem(0, 10)
     assert "tiles" in FrameLimits(max_tiles=2).problem(1920, 1080)
     started = time.perf_counter()
     with pytest.raises(FrameGeometryError, match=r"mediapipe_blazepose_full pose estimation: frame 10000x10 has aspect"):
