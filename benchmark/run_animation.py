@@ -30,6 +30,7 @@ from benchmark.renderers import RenderSettings, create_renderer
 from benchmark.run_video import output_paths
 from manifests.ma_video_test_set import CLIP_SECONDS, TEST_CLIPS
 from models.command_line import UsageError, reject_unused, require_dir
+from models.files import restored_on_failure
 
 log = logging.getLogger("benchmark.run")
 
@@ -55,10 +56,8 @@ def gt_folder(out: Path) -> Path:
 
 
 def _link_gt(test_set: VideoTestSet, folder: Path) -> Path:
-    """A folder holding exactly the items' GT clips (links), so a `--limit`ed run pairs only what it rendered."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.iterdir():
-        old.unlink()
+    """A new folder holding exactly the items' GT clips (links), so a `--limit`ed run pairs only what it rendered."""
+    folder.mkdir(parents=True)
     for item in test_set.items:
         assert item.gt_video is not None
         os.symlink(item.gt_video.resolve(), folder / item.gt_video.name)
@@ -83,21 +82,22 @@ def produce_animation(args: argparse.Namespace, protocol: AnimationProtocol, out
                               lora=args.lora)  # the fps follows each driving clip
     renderer = create_renderer(appearance, settings)
     videos, _ = output_paths(out)
-    videos.mkdir(parents=True, exist_ok=True)
-    start, frames = time.perf_counter(), 0
-    try:
-        for item in tqdm(test_set.items, desc=f"animating ({appearance})", unit="clip"):
-            clip = renderer.animate_video(item.gt_video, videos / f"{item.id}.mp4", protocol.max_frames)
-            frames += clip.frames
-    finally:
-        renderer.close()
-    seconds = time.perf_counter() - start
-    gt = _link_gt(test_set, gt_folder(out))
-    method = {"name": appearance, "version": "1", "checkpoint_sha256": None,
-              "config": {"renderer": renderer.config, "label": renderer.label, "driving": "GT clips' MediaPipe pose"}}  # fmt: skip
-    labels = "; ".join(x for x in (renderer.label, test_set.label) if x)
-    results = score_animation(protocol, gt, videos, **models, method=method, n_boot=args.bootstrap, seed=args.seed,
-                              label=labels or None, missing=missing)  # fmt: skip
+    with restored_on_failure(videos), restored_on_failure(gt_folder(out)):  # a failed run keeps the previous pair
+        videos.mkdir(parents=True)
+        start, frames = time.perf_counter(), 0
+        try:
+            for item in tqdm(test_set.items, desc=f"animating ({appearance})", unit="clip"):
+                clip = renderer.animate_video(item.gt_video, videos / f"{item.id}.mp4", protocol.max_frames)
+                frames += clip.frames
+        finally:
+            renderer.close()
+        seconds = time.perf_counter() - start
+        gt = _link_gt(test_set, gt_folder(out))
+        method = {"name": appearance, "version": "1", "checkpoint_sha256": None,
+                  "config": {"renderer": renderer.config, "label": renderer.label, "driving": "GT clips' MediaPipe pose"}}  # fmt: skip
+        labels = "; ".join(x for x in (renderer.label, test_set.label) if x)
+        results = score_animation(protocol, gt, videos, **models, method=method, n_boot=args.bootstrap, seed=args.seed,
+                                  label=labels or None, missing=missing)  # fmt: skip
     results["timing"] = {**results.get("timing", {}), "clips": len(test_set.items), "frames": frames,
                          "seconds_per_clip": seconds / len(test_set.items), "appearance_fps": frames / seconds,
                          "appearance_device": device, "appearance_dtype": renderer.precision,

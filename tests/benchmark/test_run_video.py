@@ -266,6 +266,21 @@ def test_another_methods_motion_folder_is_rendered_as_its_own_composition(tmp_pa
     assert results["method"]["name"] == "motion_folder+mannequin"
     assert results["method"]["config"]["motion"]["config"]["path"] == str(folder)
     assert _durations(tmp_path / "folder_videos" / "standin_000.mp4")[0] == 64  # 4 s at 16 fps
+    before = {p.relative_to(tmp_path): p.read_bytes() for p in sorted(tmp_path.glob("folder*/**/*")) if p.is_file()}
+    before[Path("folder.json")] = (tmp_path / "folder.json").read_bytes()
+
+    def scoring_fails(*_: object, **__: object) -> None:
+        raise ValueError("scoring failed after the new videos were made")
+
+    monkeypatch.setattr(run_video, "score_generated", scoring_fails)
+    code, _ = _run(tmp_path / "folder.json", "--method", "motion_folder", "--motions", str(folder), "--limit", "2",
+                   "--seconds", "4", "--size", "96x96")  # other pixels: the new videos differ  # fmt: skip
+    assert code == 1 and "scoring failed" in capsys.readouterr().err
+    after = {p.relative_to(tmp_path): p.read_bytes() for p in sorted(tmp_path.glob("folder*/**/*")) if p.is_file()}
+    after[Path("folder.json")] = (tmp_path / "folder.json").read_bytes()
+    assert after == before  # the previous run's videos stay with its results
+    monkeypatch.undo()
+    monkeypatch.setattr(run_video, "pose_source", _fast_pose)
     code, _ = _run(tmp_path / "long.json", "--method", "motion_folder", "--motions", str(folder), "--limit", "1")
     assert code == 1 and "standin_000 has 4.00 s of motion, the item needs 5.00 s" in capsys.readouterr().err
     code, _ = _run(tmp_path / "wrong.json", "--method", "mace_dance", "--motions", str(folder), "--limit", "1")
