@@ -18,13 +18,16 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 
 import numpy as np
+import torch
+
+from models.appearance_expert.config import LORA_TARGET, REAL, TINY, ModelConfig
 
 
 def tiny_run(segments: int) -> dict:
     """Render `segments` tiny relay segments; seconds per segment and this process's peak RSS."""
-    from models.appearance_expert.config import TINY
     from models.appearance_expert.pipeline import build_tiny_pipeline
     from models.appearance_expert.relay import RelayRenderer
 
@@ -46,42 +49,45 @@ def tiny_run(segments: int) -> dict:
             "fps": count / (stamps[-1] - start), "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
 
-def real_run(height: int, width: int, frames: int, steps: int) -> dict:
-    """The real-size transformer (random bf16) on one segment: seconds per segment, FPS, peak GPU memory."""
-    import torch
-    from peft import LoraConfig
-
-    from models.appearance_expert.config import LORA_TARGET, REAL
+def segment_forward(config: ModelConfig, height: int, width: int, frames: int, device: str,
+                    dtype: torch.dtype) -> tuple[torch.nn.Module, Callable[[], torch.Tensor]]:
+    """`config`'s transformer (random weights) and one denoising forward on random inputs shaped as one segment
+    at height x width; input widths come from the model's own config, so the tiny preset runs the same path."""
     from models.appearance_expert.pipeline import build_transformer
 
-    device = "cuda"
-    with torch.device(device):
-        model = build_transformer(REAL).to(torch.bfloat16).eval()
+    previous = torch.get_default_dtype()
+    torch.set_default_dtype(dtype)  # built in `dtype`: the 14B model never exists in float32 (69 GB)
+    try:
+        with torch.device(device):
+            model = build_transformer(config).to(dtype).eval()
+    finally:
+        torch.set_default_dtype(previous)
+    arch = model.config
     latent_frames, h, w = (frames - 1) // 4 + 1, height // 8, width // 8
-    hidden = torch.randn(1, 36, latent_frames + 1, h, w, device=device, dtype=torch.bfloat16)
-    text = torch.randn(1, 512, 4096, device=device, dtype=torch.bfloat16)
-    image = torch.randn(1, 257, 1280, device=device, dtype=torch.bfloat16)
-    pose = torch.randn(1, 16, latent_frames, h, w, device=device, dtype=torch.bfloat16)
-    face = torch.randn(1, 3, frames, 512, 512, device=device, dtype=torch.bfloat16)
+    size = arch.motion_encoder_size
+
+    def noise(*shape: int) -> torch.Tensor:
+        return torch.randn(*shape, device=device, dtype=dtype)
+
+    hidden, text = noise(1, arch.in_channels, latent_frames + 1, h, w), noise(1, 512, arch.text_dim)
+    image, pose = noise(1, 257, arch.image_dim), noise(1, arch.latent_channels, latent_frames, h, w)
+    face, timestep = noise(1, 3, frames, size, size), torch.tensor([500], device=device)
 
     def forward() -> torch.Tensor:
-        return model(hidden_states=hidden, timestep=torch.tensor([500], device=device), encoder_hidden_states=text,
+        return model(hidden_states=hidden, timestep=timestep, encoder_hidden_states=text,
                      encoder_hidden_states_image=image, pose_hidden_states=pose, face_pixel_values=face,
                      return_dict=False)[0]
 
-    with torch.no_grad():
-        forward()
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        start = time.perf_counter()
-        for _ in range(steps):
-            forward()
-        torch.cuda.synchronize()
-    seconds = time.perf_counter() - start
-    result = {"size": f"{width}x{height}", "frames": frames, "steps": steps, "seconds_per_segment": seconds,
-              "fps": frames / seconds, "peak_gib": torch.cuda.max_memory_allocated() / 2**30}
+    return model, forward
+
+
+def train_step_peaks(model: torch.nn.Module, forward: Callable[[], torch.Tensor]) -> dict:
+    """Peak GPU memory (GiB) of one kinematic and one aesthetic (LoRA r32) training step, gradient checkpointing on."""
+    from peft import LoraConfig
+
     model.enable_gradient_checkpointing()
     model.train()
+    result = {}
     for stage in ("kinematic", "aesthetic"):
         model.requires_grad_(False)
         if stage == "kinematic":
@@ -94,6 +100,22 @@ def real_run(height: int, width: int, frames: int, steps: int) -> dict:
         result[f"{stage}_step_peak_gib"] = torch.cuda.max_memory_allocated() / 2**30
         model.zero_grad(set_to_none=True)
     return result
+
+
+def real_run(height: int, width: int, frames: int, steps: int) -> dict:
+    """The real-size transformer (random bf16) on one segment: seconds per segment, FPS, peak GPU memory."""
+    model, forward = segment_forward(REAL, height, width, frames, "cuda", torch.bfloat16)
+    with torch.no_grad():
+        forward()
+        torch.cuda.synchronize()
+        torch.cuda.reset_peak_memory_stats()
+        start = time.perf_counter()
+        for _ in range(steps):
+            forward()
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - start
+    return {"size": f"{width}x{height}", "frames": frames, "steps": steps, "seconds_per_segment": seconds,
+            "fps": frames / seconds, "peak_gib": torch.cuda.max_memory_allocated() / 2**30} | train_step_peaks(model, forward)
 
 
 def main() -> None:
