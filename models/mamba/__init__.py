@@ -2,9 +2,10 @@
 
 from models.mamba.mixer import (
     Mamba,
+    bidirectional_mamba,
     available_backends,
     resolve_backend,
     selective_scan,
 )
 
-__all__ = ["Mamba", "available_backends", "resolve_backend", "selective_scan"]
+__all__ = ["Mamba", "bidirectional_mamba", "available_backends", "resolve_backend", "selective_scan"]

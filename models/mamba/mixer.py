@@ -10,6 +10,9 @@
   with S the running sum of delta*A, vectorised over the chunk; chunks run in sequence carrying h.
   A chunk is at most 32 steps and shortened so e^{-S} cannot overflow; `auto` uses it for sampling
   on a GPU without mamba_ssm.
+- `bidirectional_mamba`: a BiMamba's two mixers (forward time, reversed time); on the `compiled`
+  backend both directions run as one matmul per projection and one numba call each for the conv and
+  the scan, with no flipped copies (`fused=False` gives the two separate calls, the reference).
 - `recurrent`: the step-by-step recurrence, never materialising (B,L,ED,N); the reference the
   others are checked against.
 
@@ -28,7 +31,7 @@ import torch.nn.functional as F
 from mambapy.pscan import pscan
 from torch import nn
 
-from models.mamba.compiled_scan import compiled_scan
+from models.mamba.compiled_scan import LANES, bidirectional_conv_silu, bidirectional_scan, compiled_scan
 
 Backend = Literal["auto", "cuda", "parallel", "compiled", "chunked", "recurrent"]
 BACKENDS = ("auto", "cuda", "parallel", "compiled", "chunked", "recurrent")
@@ -212,3 +215,44 @@ class Mamba(nn.Module):
             z=z, delta_bias=self.dt_proj.bias.float(), delta_softplus=True,
         )
         return self.out_proj(y.transpose(1, 2))
+
+
+def bidirectional_mamba(forward: Mamba, backward: Mamba, x: torch.Tensor, fused: bool = True) -> torch.Tensor:
+    """forward(x) + backward(x reversed in time) reversed back; fused when both run the compiled scan."""
+    if fused and _can_fuse(forward, backward, x):
+        return _fused_bidirectional(forward, backward, x)
+    return forward(x) + backward(x.flip(1)).flip(1)
+
+
+def _can_fuse(forward: Mamba, backward: Mamba, x: torch.Tensor) -> bool:
+    """Sampling on CPU (no gradients) with the compiled scan and channels in whole numba lane blocks."""
+    return (
+        not torch.is_grad_enabled() and x.dtype == torch.float32 and forward.d_inner % LANES == 0
+        and all(resolve_backend(m.backend, x.device) == "compiled" for m in (forward, backward))
+    )
+
+
+def _stacked(forward: Mamba, backward: Mamba, name: str) -> torch.Tensor:
+    """The parameter `name` (dotted) of both mixers stacked on a new leading direction axis."""
+    return torch.stack([forward.get_parameter(name), backward.get_parameter(name)])
+
+
+def _fused_bidirectional(forward: Mamba, backward: Mamba, x: torch.Tensor) -> torch.Tensor:
+    """Both directions batched: in_proj and out_proj as single matmuls, x_proj and dt_proj as bmm,
+    and the conv and scan (with dt_proj's bias and softplus) as one numba call each that walks
+    direction 1 backwards in time."""
+    batch, length, _ = x.shape
+    channels, rank = forward.d_inner, forward.dt_rank
+    in_weight = torch.cat([forward.in_proj.weight, backward.in_proj.weight])
+    xz = F.linear(x, in_weight).view(batch, length, 2, 2 * channels)
+    conv_weight = _stacked(forward, backward, "conv1d.weight")[:, :, 0]  # (2,ED,d_conv)
+    u = bidirectional_conv_silu(xz, conv_weight, _stacked(forward, backward, "conv1d.bias"))
+    bc = torch.bmm(u.view(2, batch * length, channels), _stacked(forward, backward, "x_proj.weight").transpose(1, 2))
+    dt = torch.bmm(bc[..., :rank], _stacked(forward, backward, "dt_proj.weight").transpose(1, 2))
+    A = -torch.exp(_stacked(forward, backward, "A_log").transpose(1, 2).contiguous())  # (2,N,ED)
+    y = bidirectional_scan(
+        u, dt.view_as(u), _stacked(forward, backward, "dt_proj.bias"), bc.view(2, batch, length, -1), xz, A,
+        _stacked(forward, backward, "D"),
+    )
+    out_weight = torch.cat([forward.out_proj.weight, backward.out_proj.weight], dim=1)
+    return F.linear(y.view(batch, length, 2 * channels), out_weight)

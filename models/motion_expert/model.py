@@ -13,7 +13,7 @@ from torch import nn
 from models.diffusion.config import DanceDiffusionConfig
 from models.diffusion.denoiser import DanceDenoiser
 from models.diffusion.layers import FiLM, TimestepEmbedding
-from models.mamba import Mamba
+from models.mamba import Mamba, bidirectional_mamba
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,13 @@ class MotionExpertConfig(DanceDiffusionConfig):
 
 
 class BiMamba(nn.Module):
-    """LayerNorm, then two separate Mambas over time and reversed time, summed, then dropout."""
+    """LayerNorm, then two separate Mambas over time and reversed time, summed, then dropout.
+
+    `fused` (default) lets sampling on CPU run both directions batched (models.mamba.bidirectional_mamba);
+    False keeps the two separate Mamba calls, the reference the fused path is tested against.
+    """
+
+    fused: bool = True
 
     def __init__(self, config: MotionExpertConfig) -> None:
         super().__init__()
@@ -41,7 +47,7 @@ class BiMamba(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.norm(x)
-        return self.dropout(self.forward_mamba(x) + self.backward_mamba(x.flip(1)).flip(1))
+        return self.dropout(bidirectional_mamba(self.forward_mamba, self.backward_mamba, x, self.fused))
 
 
 KeyValue = tuple[torch.Tensor, torch.Tensor]
