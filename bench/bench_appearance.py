@@ -35,11 +35,12 @@ from benchmark.metrics.appearance.base import Aggregate  # noqa: E402
 from benchmark.metrics.appearance.frames import clip_pixels, dino_pixels  # noqa: E402
 from benchmark.metrics.appearance.imaging_quality import resize_longer_side  # noqa: E402
 from benchmark.protocols.ma_video import MA_VIDEO_MACE  # noqa: E402
+from manifests.ma_video_test_set import STANDIN_SOURCE  # noqa: E402
 from models.appearance_expert.config import RenderConfig  # noqa: E402
 from models.pose.vitpose import INPUT_WH, VITPOSE_SIZES, ViTPoseNet  # noqa: E402
 from models.video.io import read_frames  # noqa: E402
 
-DEMO = Path("/work/shared/assets/video/demo.mp4")
+DEMO = STANDIN_SOURCE  # in the repo: the bench runs from a fresh clone (frames are resized to VIDEO_SIZE)
 BACKBONES = (*APPEARANCE_METRICS, "keypoints")
 VIDEO_SIZE = (RenderConfig().height, RenderConfig().width)  # (H, W) of the videos the suite renders
 

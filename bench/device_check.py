@@ -44,6 +44,7 @@ from bench_appearance_expert import segment_forward  # noqa: E402
 from bench_motion_expert_vs_edge import generator  # noqa: E402
 from benchmark.methods.speed import median_seconds  # noqa: E402
 from benchmark.protocols.ma_video import MA_VIDEO_MACE  # noqa: E402
+from manifests.ma_video_test_set import STANDIN_SOURCE  # noqa: E402
 from models.appearance_expert.config import REAL, TINY, ModelConfig  # noqa: E402
 from models.files import atomic_write_text  # noqa: E402
 from models.mamba import resolve_backend  # noqa: E402
@@ -54,7 +55,6 @@ from models.vision.dino import DinoConfig  # noqa: E402
 from models.vision.musiq import MusiqConfig  # noqa: E402
 
 log = logging.getLogger("device_check")
-STANDIN = Path(__file__).resolve().parents[1] / "manifests" / "data" / "ma_video_standin" / "source.mp4"  # in the repo
 TEST_SET_FRAMES = int(MA_VIDEO_MACE.clip_seconds * MA_VIDEO_MACE.fps)  # frames of one test clip
 TARGETS: dict[str, dict[str, float] | None] = {  # issue 18
     "motion_expert_float32": {"fps_min": 1540.0},
@@ -135,7 +135,7 @@ def appearance(sizes: Sizes, dtype: torch.dtype) -> dict[str, Any]:
         try:
             with autocast(sizes.device, dtype):
                 rows[name] = measure_backbone(name, sizes.clip_frames, sizes.video_size, sizes.appearance_repeats,
-                                              STANDIN, sizes.device, True, sizes.appearance_configs.get(name))
+                                              STANDIN_SOURCE, sizes.device, True, sizes.appearance_configs.get(name))
         except Exception as error:  # one backbone's failure must not hide the others' figures
             rows[name] = {"error": one_line(error)}
         release_memory()

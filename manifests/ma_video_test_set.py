@@ -24,6 +24,7 @@ CLIP_FPS = 16.0
 TEST_SCHEMA = manifest_schema(required_paths=("video", "audio"))
 
 STANDIN_DATA = Path(__file__).resolve().parent / "data" / "ma_video_standin"
+STANDIN_SOURCE = STANDIN_DATA / "source.mp4"  # real dance footage (CC BY), 640x360, 230 frames
 STANDIN_VERSION = "1"  # bump when the build below changes its output
 STANDIN_SIZE = (512, 288)  # width, height of every stand-in clip
 STANDIN_CROP = (576, 324)  # window of the 640x360 source, resized to STANDIN_SIZE

@@ -23,6 +23,7 @@ from manifests.ma_video_test_set import (
     STANDIN_DATA,
     STANDIN_LABEL,
     STANDIN_SIZE,
+    STANDIN_SOURCE,
     STANDIN_VERSION,
     TEST_SCHEMA,
     StandinClip,
@@ -47,7 +48,7 @@ def _standin_frames(source: np.ndarray, clip: StandinClip, start_s: float, offse
     count, (x, y), (w, h) = round(CLIP_SECONDS * CLIP_FPS), offset, STANDIN_CROP
     indices = [round((start_s + i / CLIP_FPS) * 30.0) for i in range(count)]
     if indices[-1] >= len(source):
-        raise ValueError(f"{STANDIN_DATA / 'source.mp4'}: clip {clip.id} needs frame {indices[-1]}, it has {len(source)}")
+        raise ValueError(f"{STANDIN_SOURCE}: clip {clip.id} needs frame {indices[-1]}, it has {len(source)}")
     frames = [cv2.resize(source[i, y : y + h, x : x + w], STANDIN_SIZE, interpolation=cv2.INTER_AREA) for i in indices]
     return [np.ascontiguousarray(f[:, ::-1]) if clip.mirrored else f for f in frames]
 
@@ -69,7 +70,7 @@ def _standin_row(clip: StandinClip) -> dict:
 
 def _build_standin(out: Path) -> None:
     """Write the stand-in's GT clips, music, generated clips and manifest into `out`."""
-    source = read_frames(STANDIN_DATA / "source.mp4")
+    source = read_frames(STANDIN_SOURCE)
     for clip in STANDIN_CLIPS:
         audio = out / "audio" / f"{clip.id}.wav"
         cut_audio(STANDIN_DATA / "music" / clip.music, 0.0, CLIP_SECONDS, audio)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import numpy as np
 
-from tests.golden import REPO
+from manifests.ma_video_test_set import STANDIN_SOURCE
 
-STANDIN_VIDEO = REPO / "manifests" / "data" / "ma_video_standin" / "source.mp4"  # a real dance video
+STANDIN_VIDEO = STANDIN_SOURCE  # a real dance video
 
 
 def npy_claiming(path: Path, shape: tuple[int, ...], payload: int = 64) -> Path:
