@@ -15,6 +15,9 @@ Sections, in order:
 - appearance_expert: the real-size Wan-Animate transformer (random bfloat16 weights) on one 480p 77-frame
   segment (bench_appearance_expert.segment_forward), the median denoising step times the 20 steps; issue 18
   sets no target.
+- lodge_fk_platform: issue 17 on the host's CPU, not the GPU: LODGE's float32 FK and FID_k against the golden caseF
+  under every ATen kernel set the CPU runs (bench/lodge_fk_platform.py; the smoke run measures its own process's
+  set only); target FID_k within 1e-5 under some kernel set.
 Each section records median seconds, FPS, device, torch version, dtype, its target and pass/fail; a failing
 section records its one-line error and the next one runs; the JSON is rewritten atomically after every section
 (a killed run keeps what it measured); once --budget-s has passed, the remaining sections are recorded as skipped.
@@ -42,6 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench_appearance import BACKBONES, VIDEO_SIZE, measure_backbone  # noqa: E402
 from bench_appearance_expert import segment_forward  # noqa: E402
 from bench_motion_expert_vs_edge import generator  # noqa: E402
+from lodge_fk_platform import cpu_description, measure, measure_in_subprocess  # noqa: E402
 from benchmark.methods.speed import median_seconds  # noqa: E402
 from benchmark.protocols.ma_video import MA_VIDEO_MACE  # noqa: E402
 from manifests.ma_video_test_set import STANDIN_SOURCE  # noqa: E402
@@ -62,6 +66,7 @@ TARGETS: dict[str, dict[str, float] | None] = {  # issue 18
     "appearance_float32": {"projected_s_max": 600.0},
     "appearance_half": {"projected_s_max": 600.0},
     "appearance_expert": None,
+    "lodge_fk_platform": {"fid_k_rel_error_max": 1e-5},  # issue 17
 }
 
 
@@ -83,6 +88,7 @@ class Sizes:
     expert: ModelConfig = REAL
     expert_segment: tuple[int, int, int] = (480, 832, 77)  # height, width, frames
     expert_dtype: torch.dtype = torch.bfloat16
+    every_kernel_set: bool = True  # lodge_fk_platform: each ATen CPU kernel set in its own process
 
 
 def smoke_sizes() -> Sizes:
@@ -98,7 +104,7 @@ def smoke_sizes() -> Sizes:
             "subject_consistency": DinoConfig(width=64, depth=1, heads=1), "keypoints": (32, 1, 1),
         },
         expert=TINY, expert_segment=(TINY.render.height, TINY.render.width, TINY.render.segment_frames),
-        expert_dtype=torch.float32,
+        expert_dtype=torch.float32, every_kernel_set=False,
     )  # fmt: skip
 
 
@@ -162,6 +168,18 @@ def appearance_expert(sizes: Sizes) -> dict[str, Any]:
             "timing": "median of 3 steps after 1 warm-up, x steps; VAE and encoders excluded"}  # fmt: skip
 
 
+def lodge_fk(sizes: Sizes) -> dict[str, Any]:
+    """Issue 17 on this host's CPU: the golden FK and FID_k per ATen kernel set; the best set's FID_k error."""
+    cpu = cpu_description()
+    runs = [measure_in_subprocess(name) for name in cpu["capabilities"]] if sizes.every_kernel_set else [measure()]
+    measured = [run for run in runs if "error" not in run]
+    if not measured:
+        raise RuntimeError(f"every kernel set failed: {runs[0]['error']}")
+    best = min(measured, key=lambda run: run["fid_k_rel_error"])
+    return {"cpu": cpu["model"], "runs": runs, "best_capability": best["capability"],
+            "fid_k_rel_error": best["fid_k_rel_error"], "fk_frame0_equal": best["fk_frame0_equal"]}  # fmt: skip
+
+
 def sections(sizes: Sizes) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]]:
     """Section name -> (dtype, the call measuring it), in run order."""
     return {
@@ -170,6 +188,7 @@ def sections(sizes: Sizes) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]
         "appearance_float32": ("float32", lambda: appearance(sizes, torch.float32)),
         "appearance_half": (dtype_name(sizes.half), lambda: appearance(sizes, sizes.half)),
         "appearance_expert": (dtype_name(sizes.expert_dtype), lambda: appearance_expert(sizes)),
+        "lodge_fk_platform": ("float32", lambda: lodge_fk(sizes)),
     }
 
 
@@ -197,6 +216,8 @@ def verdict(figures: dict[str, Any], target: dict[str, float] | None) -> bool | 
         return None
     if "fps_min" in target:
         return figures["fps"] >= target["fps_min"]
+    if "fid_k_rel_error_max" in target:
+        return figures["fid_k_rel_error"] <= target["fid_k_rel_error_max"]
     return figures["projected_s"] <= target["projected_s_max"]
 
 
@@ -242,6 +263,16 @@ def check(sizes: Sizes, out: Path, budget_s: float, command: str) -> dict[str, A
     return doc
 
 
+def figure(entry: dict[str, Any]) -> str:
+    """A section's headline figure: speed (and the projected test-set time), or the FK check's FID_k error."""
+    if "fid_k_rel_error" in entry:
+        return f"FID_k rel {entry['fid_k_rel_error']:.1e} ({entry['best_capability']}), FK frame 0 {entry['fk_frame0_equal']}/72"
+    text = f"{entry['fps']:10.1f} FPS  {entry['median_s']:8.3f} s"
+    if "projected_s" in entry:
+        text += f"  -> {entry['projected_s']:.0f} s for {entry['clips']} clips"
+    return text
+
+
 def summary(doc: dict[str, Any]) -> str:
     """One line per section: figure, target, verdict (or why there is none)."""
     lines = [f"{doc['device']}, torch {doc['torch']}, {doc['mode']}, {doc['elapsed_s']:.0f} s"]
@@ -249,11 +280,8 @@ def summary(doc: dict[str, Any]) -> str:
         if entry["status"] != "ok":
             lines.append(f"{name:24s} {entry['status']}: {entry.get('error') or entry.get('reason')}")
             continue
-        figure = f"{entry['fps']:10.1f} FPS  {entry['median_s']:8.3f} s"
-        if "projected_s" in entry:
-            figure += f"  -> {entry['projected_s']:.0f} s for {entry['clips']} clips"
         verdict_text = {True: "pass", False: "FAIL", None: "no target"}[entry["pass"]]
-        lines.append(f"{name:24s} {figure}  target {entry['target']}: {verdict_text}")
+        lines.append(f"{name:24s} {figure(entry)}  target {entry['target']}: {verdict_text}")
     return "\n".join(lines)
 
 

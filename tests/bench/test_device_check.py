@@ -14,7 +14,7 @@ import torch
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 SECTIONS = ("motion_expert_float32", "motion_expert_bfloat16", "appearance_float32", "appearance_half",
-            "appearance_expert")  # fmt: skip
+            "appearance_expert", "lodge_fk_platform")  # fmt: skip
 BACKBONES = ("imaging_quality", "aesthetic_quality", "subject_consistency", "background_consistency",
              "motion_smoothness", "temporal_flickering", "keypoints")  # fmt: skip
 
@@ -38,7 +38,7 @@ def test_cpu_smoke_fills_every_section(device_check: ModuleType, tmp_path: Path,
     assert tuple(doc["sections"]) == SECTIONS
     for name, entry in doc["sections"].items():
         assert entry["status"] == "ok", (name, entry.get("error"))
-        assert entry["median_s"] > 0 and entry["fps"] > 0, name
+        assert name == "lodge_fk_platform" or (entry["median_s"] > 0 and entry["fps"] > 0), name
         assert {"device", "torch", "dtype", "target", "pass"} <= set(entry), name
         assert (entry["target"] is None) == (name == "appearance_expert")
         assert entry["pass"] in ((None,) if entry["target"] is None else (True, False)), name
@@ -48,6 +48,9 @@ def test_cpu_smoke_fills_every_section(device_check: ModuleType, tmp_path: Path,
         assert tuple(rows) == BACKBONES and all(row["median_s"] > 0 for row in rows.values())
         assert doc["sections"][name]["projected_s"] == pytest.approx(200 * 80 / doc["sections"][name]["fps"])
     assert doc["sections"]["appearance_float32"]["backbones"]["subject_consistency"]["input"] == "224x224"
+    fk = doc["sections"]["lodge_fk_platform"]  # the smoke run measures its own kernel set only
+    assert [run["capability"] for run in fk["runs"]] == [torch.backends.cpu.get_cpu_capability()]
+    assert fk["fid_k_rel_error"] < 1.5e-4 and fk["pass"] == (fk["fid_k_rel_error"] <= 1e-5)
     printed = capsys.readouterr().out
     assert all(name in printed for name in SECTIONS)
 
@@ -69,12 +72,14 @@ def test_failing_section_is_recorded_and_the_rest_run(device_check: ModuleType, 
     appearance = {"median_s": 1.0, "fps": 80.0, "projected_s": 200.0, "clips": 200}
     monkeypatch.setattr(device_check, "appearance", lambda sizes, dtype: appearance)
     monkeypatch.setattr(device_check, "appearance_expert", lambda sizes: {"median_s": 2.0, "fps": 38.5})
+    monkeypatch.setattr(device_check, "measure", lambda: {"capability": "AVX2", "error": "ValueError: golden missing"})
     out = tmp_path / "failed.json"
     assert device_check.main(["--cpu-smoke", "--out", str(out)]) == 1
     sections = json.loads(out.read_text())["sections"]
     assert sections["motion_expert_float32"]["error"] == "RuntimeError: CUDA out of memory"
     assert sections["motion_expert_float32"]["status"] == "failed" and sections["motion_expert_float32"]["pass"] is None
     assert sections["appearance_half"]["status"] == "ok" and sections["appearance_half"]["pass"] is True
+    assert sections["lodge_fk_platform"]["error"] == "RuntimeError: every kernel set failed: ValueError: golden missing"
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="checks the machine without CUDA")
