@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_animation.py [--frames 32 --repeats 3 --clips 200 --seconds 5 --fps 30]
 
-Real footage (shared assets demo.mp4, 1768x994) is decoded and brought to the protocol size
+Real footage (the repo's stand-in source, 640x360) is decoded and brought to the protocol size
 (short side 256: 256x455). SSIM and PSNR are model-free; LPIPS runs random-initialised AlexNet and
 VGG16 of the real sizes (speed does not depend on the weights). FVD features: the real
 StyleGAN-V I3D when $MACE_BENCH_I3D / --i3d points at it, else a random-initialised Inception-3D
@@ -31,9 +31,10 @@ from benchmark.metrics.video.frame_quality import psnr_frames, ssim_frames
 from benchmark.metrics.video.fvd import i3d_features, load_i3d
 from benchmark.metrics.video.lpips import load_lpips, lpips_frames
 from benchmark.protocols.animation import ANIMATION_V1
+from manifests.ma_video_test_set import STANDIN_SOURCE
 from models.video.io import iter_frames, probe_video
 
-DEMO = Path("/work/shared/assets/video/demo.mp4")
+DEMO = STANDIN_SOURCE  # in the repo, so the bench runs from a fresh clone
 log = logging.getLogger("bench_animation")
 
 

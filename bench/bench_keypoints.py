@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/bench_keypoints.py [--frames 32 --repeats 3 --estimators mediapipe vitpose]
 
-Frames are the first --frames of /work/shared/assets/video/demo.mp4 (1768x994, two people), optionally
+Frames are the first --frames of --video (default: the repo's stand-in footage, 640x360), optionally
 downscaled (--max-side). ViTPose-S runs with the checkpoint given (--vitpose-checkpoint) or, without one,
 with random weights of the same architecture (same cost), boxes from MediaPipe unless --vitpose-detector
 names a YOLOv8 .onnx. Prints median frames/s and hours for --clips clips of --seconds s at --clip-fps.
@@ -24,11 +24,12 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from manifests.ma_video_test_set import STANDIN_SOURCE
 from models.pose import PoseEstimator, load_pose_estimator, to_coco25
 from models.pose.vitpose import VITPOSE_SIZES, ViTPose, ViTPoseNet
 from models.video.io import read_frames
 
-DEMO = Path("/work/shared/assets/video/demo.mp4")
+DEMO = STANDIN_SOURCE  # in the repo, so the bench runs from a fresh clone; --video for other footage
 log = logging.getLogger("bench_keypoints")
 
 
