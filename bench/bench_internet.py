@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/bench_internet.py [--seconds 20] [--repeats 3]
 
-Builds a 720p/30 fps test source from the real demo video (played forwards and backwards, with real
-music), then times each stage of `process_source` on it in this process: shot detection (decode +
+Builds a 720p/30 fps test source from the repo's stand-in dance footage (640x360 scaled up, played
+forwards and backwards, with real music), then times each stage of `process_source` on it in this process: shot detection (decode +
 AdaptiveDetector), sampled-frame decode, pose (MediaPipe, 2 frames/s), audio rhythm, and the whole
 worker end to end (including clip cutting). Prints medians, fps per stage and the projected wall time
 of the 88-hour MA-Data internet part on 2 cores and on a 64-core Ray cluster. The media stage of kept
@@ -33,19 +33,19 @@ from curation.internet_source import (
     sample_indices,
 )
 from curation.shots import detect_shots
+from manifests.ma_video_test_set import STANDIN_DATA, STANDIN_SOURCE
 from models.video.encode import ffmpeg_exe
 from models.video.io import probe_video, read_frames_at
 
-ASSETS = Path(__file__).resolve().parents[2] / "shared" / "assets"
 HOURS = 88.0
 
 
 def make_source(folder: Path, seconds: float) -> Path:
-    """A 1280x720 30 fps H.264 + AAC source cut from the demo video, `seconds` long."""
+    """A 1280x720 30 fps H.264 + AAC source from the stand-in footage (in the repo), `seconds` long."""
     out = folder / "source_720p.mp4"
     loop = "[0:v]scale=1280:720,split[a][b];[b]reverse[r];[a][r]concat=n=2,loop=loop=-1:size=460,fps=30"
-    subprocess.run([ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-i", str(ASSETS / "video" / "demo.mp4"),
-                    "-i", str(ASSETS / "music" / "Karissa_Hobbs_-_Lets_Go_Fishin.ogg"), "-filter_complex", loop,
+    subprocess.run([ffmpeg_exe(), "-nostdin", "-y", "-loglevel", "error", "-i", str(STANDIN_SOURCE),
+                    "-i", str(STANDIN_DATA / "music" / "lets_go_fishin.ogg"), "-filter_complex", loop,
                     "-map", "1:a", "-t", str(seconds), "-c:v", "libx264", "-preset", "veryfast", "-g", "60",
                     "-c:a", "aac", str(out)], check=True)  # fmt: skip
     return out
