@@ -1,7 +1,7 @@
 """Score a folder of videos on VBench appearance dimensions: per-video values, set scores, bootstrap CIs.
 
-`python -m benchmark.appearance_scoring --videos DIR [--dimensions ...] [--weights DIM=PATH ...]`; the
-scoring itself is `benchmark.pipelines.appearance`. A batch: a video that cannot be scored (unreadable,
+`python -m benchmark.appearance_scoring --videos DIR [--dimensions ...] [--weights DIM=PATH ...]
+[--precision reference|float32|half]`; the scoring itself is `benchmark.pipelines.appearance`. A batch: a video that cannot be scored (unreadable,
 truncated, outside the frame or decode limits) is listed under "failed" with its reason and the rest are
 scored, and the command exits 1 saying how many failed; a folder none of whose videos can be scored is one
 error (exit 1, nothing written).
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.cli import add_common_arguments, parse_weights, run_command
+from benchmark.metrics.appearance import PRECISIONS
 from benchmark.pipelines.appearance import check_weight_files, list_videos, score_folder
 from models.command_line import ArgumentParser, command, nonnegative_int, require_device, require_writable
 
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--videos", required=True, type=Path, help="folder of videos")
     parser.add_argument("--random-init", action="store_true", help="random backbones: a wiring check, not a score")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="bootstrap seed")
+    parser.add_argument("--precision", choices=PRECISIONS, default="reference",
+                        help="backbone numerics: reference (as VBench: CLIP float16 on CUDA, the rest float32), float32, "
+                             "or half (autocast float16 on CUDA, bfloat16 on CPU); recorded in the results")
     add_common_arguments(parser, "appearance_scores.json", 1000)
     return parser
 
@@ -62,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def produce() -> dict[str, Any]:
         results.update(score_folder(args.videos, args.dimensions, weights, args.device, args.random_init,
-                                    args.bootstrap, args.seed))
+                                    args.bootstrap, args.seed, args.precision))
         return results
 
     run_command(args, produce, format_scores)

@@ -1,14 +1,16 @@
 """The appearance pipeline: videos -> VBench-style dimensions per video, VBench set scores and bootstrap CIs.
 
-Every video is decoded once (all frames, models.video.io) and passed to each dimension. Set scores
+Every video is decoded once (all frames, models.video.io) and passed to each dimension; the next video decodes
+in a background thread while one is scored (models.video.prefetch). Set scores
 follow VBench: dimensions aggregated over "frames" (subject/background consistency) divide the sum of
-all values by their count, the others average the per-video means. CIs resample videos.
+all values by their count, the others average the per-video means. CIs resample videos. Each entry's note
+says how its backbone computed (`precision`: benchmark.metrics.appearance.precision).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ from benchmark.results import environment, metric_entry, now_iso
 from models.command_line import InputError, UsageError, require_dir
 from models.files import list_files
 from models.video.io import DecodeLimits, check_video, read_frames
+from models.video.prefetch import prefetch
 
 log = logging.getLogger(__name__)
 VIDEO_SUFFIXES = (".mp4", ".mkv", ".mov", ".webm", ".avi")
@@ -47,14 +50,20 @@ def check_weight_files(weights: dict[str, Path], dimensions: Sequence[str]) -> d
 
 
 def load_metrics(
-    dimensions: Sequence[str], weights: dict[str, Path] | None = None, device: str = "cpu", random_init: bool = False
+    dimensions: Sequence[str],
+    weights: dict[str, Path] | None = None,
+    device: str = "cpu",
+    random_init: bool = False,
+    precision: str = "reference",
 ) -> list[AppearanceMetric]:
-    """One metric per dimension, each with its weight file from `weights` (else its env var / the cache)."""
+    """One metric per dimension, each with its weight file from `weights` (else its env var / the cache), its
+    backbone computing as `precision` says (PRECISIONS; reference: as VBench does)."""
     weights = weights or {}
     unknown = set(weights) - set(dimensions)
     if unknown:
         raise ValueError(f"weights given for dimensions not scored: {', '.join(sorted(unknown))}")
-    return [build_metric(d, weights=weights.get(d), device=device, random_init=random_init) for d in dimensions]
+    return [build_metric(d, weights=weights.get(d), device=device, random_init=random_init, precision=precision)
+            for d in dimensions]  # fmt: skip
 
 
 def set_score(metric: AppearanceMetric, per_video: list[np.ndarray], n_boot: int, seed: int) -> tuple[float, tuple[float, float]]:
@@ -84,9 +93,12 @@ def check_videos(videos: Sequence[Path]) -> tuple[list[Path], list[dict[str, str
     return usable, failed
 
 
-def score_video(path: Path, metrics: Sequence[AppearanceMetric]) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    """({video, frames, <dimension>: video mean}, {dimension: per-frame values}) of one video; ValueError naming it."""
-    frames = read_frames(path)
+Scored = tuple[dict[str, Any], dict[str, np.ndarray]]  # one video's row and per-frame values
+
+
+def score_frames(path: Path, frames: np.ndarray, metrics: Sequence[AppearanceMetric]) -> Scored:
+    """({video, frames, <dimension>: video mean}, {dimension: per-frame values}) of one video's decoded frames;
+    ValueError naming the video."""
     row: dict[str, Any] = {"video": path.name, "frames": len(frames)}
     values = {}
     for metric in metrics:
@@ -98,12 +110,33 @@ def score_video(path: Path, metrics: Sequence[AppearanceMetric]) -> tuple[dict[s
     return row, values
 
 
+def scored_videos(videos: Sequence[Path], metrics: Sequence[AppearanceMetric]) -> Iterator[tuple[Path, Scored | ValueError]]:
+    """(video, its row and values, or the ValueError naming it) in order; each video decodes while the one
+    before it is scored."""
+    decoded = prefetch(videos, read_frames)
+    for path, frames in tqdm(decoded, desc="appearance", unit="video", total=len(videos), disable=len(videos) < 2):
+        try:
+            outcome: Scored | ValueError = score_frames(path, frames.result(), metrics)
+        except ValueError as error:
+            outcome = error
+        yield path, outcome
+
+
+def _add(scored: Scored, rows: list[dict[str, Any]], values: dict[str, list[np.ndarray]]) -> None:
+    """Append one video's row and per-frame values."""
+    row, scores = scored
+    rows.append(row)
+    for name, per_frame in scores.items():
+        values[name].append(per_frame)
+
+
 def set_entries(metrics: Sequence[AppearanceMetric], values: dict[str, list[np.ndarray]], n_boot: int, seed: int) -> dict[str, dict[str, Any]]:
     """{dimension: metric entry with CI} from every scored video's per-frame values."""
     entries = {}
     for metric in metrics:
         value, ci = set_score(metric, values[metric.name], n_boot, seed)
-        note = f"VBench aggregate over {metric.aggregate}"
+        precision = getattr(metric, "precision", None)  # registry metrics say; a bare AppearanceMetric need not
+        note = f"VBench aggregate over {metric.aggregate}" + (f"; {precision}" if precision else "")
         entries[metric.name] = metric_entry(value, ci, len(values[metric.name]), "higher", note)
     return entries
 
@@ -117,11 +150,10 @@ def score_videos(
         check_video(path)
     rows: list[dict[str, Any]] = []
     values: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
-    for path in tqdm(videos, desc="appearance", unit="video", disable=len(videos) < 2):
-        row, scores = score_video(path, metrics)
-        rows.append(row)
-        for name, per_frame in scores.items():
-            values[name].append(per_frame)
+    for _, outcome in scored_videos(videos, metrics):
+        if isinstance(outcome, ValueError):
+            raise outcome
+        _add(outcome, rows, values)
     return rows, set_entries(metrics, values, n_boot, seed)
 
 
@@ -136,16 +168,12 @@ def score_batch(
     metrics = metrics_of()  # loaded only once some video is known usable
     rows: list[dict[str, Any]] = []
     values: dict[str, list[np.ndarray]] = {m.name: [] for m in metrics}
-    for path in tqdm(usable, desc="appearance", unit="video", disable=len(usable) < 2):
-        try:
-            row, scores = score_video(path, metrics)
-        except ValueError as error:
-            failed.append({"video": path.name, "error": str(error)})
-            log.info("%s: skipped", error)
-            continue
-        rows.append(row)
-        for name, per_frame in scores.items():
-            values[name].append(per_frame)
+    for path, outcome in scored_videos(usable, metrics):
+        if isinstance(outcome, ValueError):
+            failed.append({"video": path.name, "error": str(outcome)})
+            log.info("%s: skipped", outcome)
+        else:
+            _add(outcome, rows, values)
     if not rows:
         _none_scored(folder, failed)
     return rows, set_entries(metrics, values, n_boot, seed), failed
@@ -164,14 +192,18 @@ def score_folder(
     random_init: bool = False,
     n_boot: int = 1000,
     seed: int = 0,
+    precision: str = "reference",
 ) -> dict[str, Any]:
-    """Results dict for every usable video in `folder` on `dimensions`; unusable ones are listed in `failed`."""
+    """Results dict for every usable video in `folder` on `dimensions`; unusable ones are listed in `failed`.
+    "precision" is the choice; each metric's note says how its backbone computed under it."""
     videos = list_videos(folder)
-    rows, entries, failed = score_batch(folder, videos, lambda: load_metrics(dimensions, weights, device, random_init),
-                                        n_boot, seed)
+    rows, entries, failed = score_batch(
+        folder, videos, lambda: load_metrics(dimensions, weights, device, random_init, precision), n_boot, seed
+    )
     return {
         "videos": str(folder),
         "dimensions": list(dimensions),
+        "precision": precision,
         "metrics": entries,
         "per_item": rows,
         "failed": failed,

@@ -1,8 +1,9 @@
 """The VBench appearance dimensions by name, each a factory of an `AppearanceMetric`.
 
-Every factory is called as `factory(weights=PATH_OR_NONE, device="cpu", random_init=False)`: `weights`
-is the dimension's backbone file (None: its environment variable or the cache, see models.vision.weights),
-`random_init` builds the real architecture with random weights (timing, wiring tests).
+Every factory is called as `factory(weights=PATH_OR_NONE, device="cpu", random_init=False, precision="reference")`:
+`weights` is the dimension's backbone file (None: its environment variable or the cache, see models.vision.weights),
+`random_init` builds the real architecture with random weights (timing, wiring tests), `precision` is one of
+PRECISIONS (precision.py: VBench's own, all float32 or all half); the metric's `precision` says how it computed.
 Adding a dimension: import its factory and add one line to APPEARANCE_METRICS.
 """
 
@@ -19,6 +20,7 @@ from benchmark.metrics.appearance.consistency import (
 from benchmark.metrics.appearance.flickering import temporal_flickering
 from benchmark.metrics.appearance.imaging_quality import imaging_quality
 from benchmark.metrics.appearance.motion_smoothness import motion_smoothness
+from benchmark.metrics.appearance.precision import PRECISIONS
 
 MetricFactory = Callable[..., AppearanceMetric]
 
@@ -39,4 +41,4 @@ def build_metric(name: str, **kwargs) -> AppearanceMetric:
     return APPEARANCE_METRICS[name](**kwargs)
 
 
-__all__ = ["APPEARANCE_METRICS", "AppearanceMetric", "MetricFactory", "aggregate_scores", "build_metric"]
+__all__ = ["APPEARANCE_METRICS", "PRECISIONS", "AppearanceMetric", "MetricFactory", "aggregate_scores", "build_metric"]

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 import models.vision
 from benchmark.metrics.appearance.base import Aggregate
 from benchmark.metrics.appearance.frames import clip_pixels, embed_frames
+from benchmark.metrics.appearance.precision import FLOAT32, Precision, apply_precision
 from models.video.frames import check_frames
 from models.vision.clip import (
     CLIP_VIT_L14,
@@ -47,6 +48,7 @@ class AestheticQuality:
     encoder: ClipImageEncoder
     head: nn.Linear
     batch: int = 16
+    precision: Precision = FLOAT32
     name: str = "aesthetic_quality"
     aggregate: Aggregate = "videos"
 
@@ -60,7 +62,7 @@ class AestheticQuality:
     @torch.inference_mode()
     def score_video(self, frames: np.ndarray) -> np.ndarray:
         check_frames(frames, self.name)
-        features = F.normalize(embed_frames(self.encoder, clip_pixels, frames, self.batch), dim=-1)
+        features = F.normalize(embed_frames(self.encoder, clip_pixels, frames, self.batch, self.precision), dim=-1)
         head = self.head.to(features.device)
         return (head(features).squeeze(-1) / 10).double().numpy()
 
@@ -71,7 +73,11 @@ def aesthetic_quality(
     random_init: bool = False,
     config: ClipVisionConfig = VIT_L_14,
     head: str | Path = LAION_HEAD,
+    precision: str = "reference",
 ) -> AestheticQuality:
-    """The metric with CLIP ViT-L/14 (ViT-L-14.pt or a Hugging Face folder) or a random encoder; the head is real."""
+    """The metric with CLIP ViT-L/14 (ViT-L-14.pt or a Hugging Face folder) or a random encoder; the head is real
+    and float32. `precision`: see precision.py (reference: CLIP in float16 on CUDA, as VBench's clip.load)."""
     encoder = ClipImageEncoder.from_config(config).eval() if random_init else load_clip_image_encoder(CLIP_VIT_L14, weights)
-    return AestheticQuality(encoder.to(device), load_aesthetic_head(head))
+    encoder = encoder.to(device)
+    computes = apply_precision(encoder, precision, device, openai_clip=True)
+    return AestheticQuality(encoder, load_aesthetic_head(head), precision=computes)

@@ -14,7 +14,8 @@ Aggregate = Literal["frames", "videos"]
 
 
 class AppearanceMetric(Protocol):
-    """name: the VBench dimension in snake_case; score_video returns the per-frame (or per-pair) values."""
+    """name: the VBench dimension in snake_case; score_video returns the per-frame (or per-pair) values. The
+    registry's metrics also carry `precision` (precision.Precision: how the backbone computed), which results record."""
 
     name: str
     aggregate: Aggregate

@@ -24,6 +24,7 @@ from benchmark.metrics.appearance.frames import (
     dino_pixels,
     embed_frames,
 )
+from benchmark.metrics.appearance.precision import FLOAT32, Precision, apply_precision
 from models.video.frames import check_frames
 from models.vision.clip import (
     CLIP_VIT_B32,
@@ -53,24 +54,31 @@ class FeatureConsistency:
     model: nn.Module
     preprocess: Preprocess
     batch: int = 16
+    precision: Precision = FLOAT32
     aggregate: Aggregate = "frames"
 
     def score_video(self, frames: np.ndarray) -> np.ndarray:
         check_frames(frames, self.name, MIN_FRAMES)
-        return consistency_values(embed_frames(self.model, self.preprocess, frames, self.batch))
+        return consistency_values(embed_frames(self.model, self.preprocess, frames, self.batch, self.precision))
 
 
 def subject_consistency(
-    weights: str | Path | None = None, device: str = "cpu", random_init: bool = False, config: DinoConfig = DinoConfig()
+    weights: str | Path | None = None, device: str = "cpu", random_init: bool = False, config: DinoConfig = DinoConfig(),
+    precision: str = "reference",
 ) -> FeatureConsistency:
-    """DINO ViT-B/16 consistency, from dino_vitbase16_pretrain.pth or random weights (timing, tests)."""
-    model = DinoViT(config).eval() if random_init else load_dino(weights)
-    return FeatureConsistency("subject_consistency", model.to(device), dino_pixels)
+    """DINO ViT-B/16 consistency, from dino_vitbase16_pretrain.pth or random weights (timing, tests); float32
+    unless `precision` is half (VBench runs DINO in float32)."""
+    model = (DinoViT(config).eval() if random_init else load_dino(weights)).to(device)
+    return FeatureConsistency("subject_consistency", model, dino_pixels, precision=apply_precision(model, precision, device))
 
 
 def background_consistency(
-    weights: str | Path | None = None, device: str = "cpu", random_init: bool = False, config: ClipVisionConfig = VIT_B_32
+    weights: str | Path | None = None, device: str = "cpu", random_init: bool = False, config: ClipVisionConfig = VIT_B_32,
+    precision: str = "reference",
 ) -> FeatureConsistency:
-    """CLIP ViT-B/32 consistency, from ViT-B-32.pt (or a Hugging Face folder) or random weights."""
+    """CLIP ViT-B/32 consistency, from ViT-B-32.pt (or a Hugging Face folder) or random weights; `precision`
+    reference runs CLIP in float16 on CUDA, as VBench's clip.load."""
     model = ClipImageEncoder.from_config(config).eval() if random_init else load_clip_image_encoder(CLIP_VIT_B32, weights)
-    return FeatureConsistency("background_consistency", model.to(device), clip_pixels)
+    model = model.to(device)
+    return FeatureConsistency("background_consistency", model, clip_pixels,
+                              precision=apply_precision(model, precision, device, openai_clip=True))

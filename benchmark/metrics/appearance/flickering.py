@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from benchmark.metrics.appearance.base import Aggregate
+from benchmark.metrics.appearance.precision import Precision, model_free
 from models.video.frames import check_frames
 
 MIN_FRAMES = 2  # one consecutive pair
@@ -31,6 +32,7 @@ def mean_abs_differences(frames: np.ndarray) -> np.ndarray:
 class TemporalFlickering:
     """(255 - mae_t) / 255 per consecutive pair; VBench averages per video, then over videos."""
 
+    precision: Precision = model_free("float32")
     name: str = "temporal_flickering"
     aggregate: Aggregate = "videos"
 
@@ -39,6 +41,8 @@ class TemporalFlickering:
         return (255.0 - mean_abs_differences(frames)) / 255.0
 
 
-def temporal_flickering(weights: str | Path | None = None, device: str = "cpu", random_init: bool = False) -> TemporalFlickering:
+def temporal_flickering(
+    weights: str | Path | None = None, device: str = "cpu", random_init: bool = False, precision: str = "reference"
+) -> TemporalFlickering:
     """The metric; it has no model, the arguments only keep every registry factory callable alike."""
-    return TemporalFlickering()
+    return TemporalFlickering(model_free(precision))

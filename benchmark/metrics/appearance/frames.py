@@ -16,6 +16,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from benchmark.metrics.appearance.precision import FLOAT32, Precision
+
 CLIP_MEAN = (0.48145466, 0.4578275, 0.40821073)
 CLIP_STD = (0.26862954, 0.26130258, 0.27577711)
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -65,8 +67,15 @@ def dino_pixels(frames: np.ndarray) -> torch.Tensor:
 
 
 @torch.inference_mode()
-def embed_frames(model: nn.Module, preprocess: Preprocess, frames: np.ndarray, batch: int) -> torch.Tensor:
-    """(T, D) float32 features of every frame, `batch` frames preprocessed and encoded at a time."""
+def embed_frames(
+    model: nn.Module, preprocess: Preprocess, frames: np.ndarray, batch: int, precision: Precision = FLOAT32
+) -> torch.Tensor:
+    """(T, D) float32 features of every frame, `batch` frames preprocessed and encoded at a time (the encoder
+    under `precision`'s autocast)."""
     device = next(model.parameters()).device
-    features = [model(preprocess(frames[s : s + batch]).to(device)).float().cpu() for s in range(0, len(frames), batch)]
+    features = []
+    for start in range(0, len(frames), batch):
+        pixels = preprocess(frames[start : start + batch]).to(device)
+        with precision.autocast():
+            features.append(model(pixels).float().cpu())
     return torch.cat(features)

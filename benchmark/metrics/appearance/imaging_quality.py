@@ -15,6 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from benchmark.metrics.appearance.base import Aggregate
+from benchmark.metrics.appearance.precision import FLOAT32, Precision, apply_precision
 from models.video.frames import check_frames
 from models.vision.musiq import Musiq, MusiqConfig, load_musiq
 
@@ -37,6 +38,7 @@ class ImagingQuality:
 
     model: Musiq
     batch: int = 8
+    precision: Precision = FLOAT32
     name: str = "imaging_quality"
     aggregate: Aggregate = "videos"
 
@@ -48,14 +50,17 @@ class ImagingQuality:
         for start in range(0, len(frames), self.batch):
             images = torch.from_numpy(frames[start : start + self.batch]).permute(0, 3, 1, 2).float()
             images = resize_longer_side(images) / 255.0
-            scores.append(self.model(images.to(device)).cpu().numpy() / 100.0)
+            with self.precision.autocast():
+                scores.append(self.model(images.to(device)).float().cpu().numpy() / 100.0)
         return np.concatenate(scores).astype(np.float64)
 
 
 def imaging_quality(
-    weights: str | Path | None = None, device: str = "cpu", random_init: bool = False, config: MusiqConfig | None = None
+    weights: str | Path | None = None, device: str = "cpu", random_init: bool = False, config: MusiqConfig | None = None,
+    precision: str = "reference",
 ) -> ImagingQuality:
-    """The metric with MUSIQ-SPAQ weights (path, $MACE_BENCH_MUSIQ or the cache), or random ones for timing."""
+    """The metric with MUSIQ-SPAQ weights (path, $MACE_BENCH_MUSIQ or the cache), or random ones for timing;
+    float32 unless `precision` is half (VBench's pyiqa runs MUSIQ in float32)."""
     config = config or MusiqConfig()
-    model = Musiq(config).eval() if random_init else load_musiq(weights, config)
-    return ImagingQuality(model.to(device))
+    model = (Musiq(config).eval() if random_init else load_musiq(weights, config)).to(device)
+    return ImagingQuality(model, precision=apply_precision(model, precision, device))
