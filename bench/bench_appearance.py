@@ -30,7 +30,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmark.metrics.appearance import APPEARANCE_METRICS, AppearanceMetric  # noqa: E402
+from benchmark.metrics.appearance import APPEARANCE_METRICS, PRECISIONS, AppearanceMetric  # noqa: E402
 from benchmark.metrics.appearance.base import Aggregate  # noqa: E402
 from benchmark.metrics.appearance.frames import clip_pixels, dino_pixels  # noqa: E402
 from benchmark.metrics.appearance.imaging_quality import resize_longer_side  # noqa: E402
@@ -64,9 +64,9 @@ class PoseNetwork:
         return torch.cat(peaks).double().numpy()
 
 
-def clip_frames(count: int, height: int, width: int, video: Path = DEMO) -> np.ndarray:
-    """`count` consecutive frames of `video` resized to height x width (INTER_AREA), (T, H, W, 3) uint8."""
-    frames = read_frames(video, stop=count)
+def clip_frames(count: int, height: int, width: int, video: Path = DEMO, start: int = 0) -> np.ndarray:
+    """`count` consecutive frames of `video` from frame `start`, resized to height x width (INTER_AREA), (T, H, W, 3) uint8."""
+    frames = read_frames(video, start=start, stop=start + count)
     return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
 
 
@@ -85,15 +85,16 @@ def reference_input(name: str, height: int, width: int) -> tuple[int, int]:
     return height, width
 
 
-def build(name: str, random_init: bool, device: str = "cpu", config: Any = None) -> tuple[AppearanceMetric, str]:
+def build(name: str, random_init: bool, device: str = "cpu", config: Any = None, precision: str = "float32"
+          ) -> tuple[AppearanceMetric, str]:
     """The backbone with its real weights when they resolve, else random weights (real size unless `config`
-    names another architecture); and which."""
+    names another architecture), computing as `precision` says (PRECISIONS); and which weights."""
     random_label = "random-init (real size)" if config is None else "random-init (small config)"
     if name == "keypoints":
         torch.manual_seed(0)
         net = ViTPoseNet(*(config or VITPOSE_SIZES["s"]), 25).eval().to(device)
         return PoseNetwork(net), random_label
-    kwargs = {"device": device} | ({} if config is None else {"config": config})
+    kwargs = {"device": device, "precision": precision} | ({} if config is None else {"config": config})
     if not random_init:
         try:
             metric = APPEARANCE_METRICS[name](**kwargs)
@@ -122,10 +123,11 @@ def time_metric(metric: AppearanceMetric, frames: np.ndarray, repeats: int) -> f
 
 
 def measure_backbone(name: str, frames: int, video_size: tuple[int, int], repeats: int, video: Path = DEMO,
-                     device: str = "cpu", random_init: bool = False, config: Any = None) -> dict[str, Any]:
+                     device: str = "cpu", random_init: bool = False, config: Any = None, precision: str = "float32"
+                     ) -> dict[str, Any]:  # fmt: skip
     """{backbone, input, median_s, fps} of one backbone scoring a `frames`-frame clip at its reference input."""
     height, width = reference_input(name, *video_size)
-    metric, source = build(name, random_init, device, config)
+    metric, source = build(name, random_init, device, config, precision)
     seconds = time_metric(metric, clip_frames(frames, height, width, video), repeats)
     return {"backbone": source, "input": f"{height}x{width}", "median_s": seconds, "fps": frames / seconds}
 
@@ -140,6 +142,9 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--dimensions", nargs="+", default=list(BACKBONES), choices=list(BACKBONES))
     parser.add_argument("--random-init", action="store_true", help="random weights even where real ones resolve")
+    parser.add_argument("--precision", choices=PRECISIONS, default="float32",
+                        help="appearance backbones' numerics (benchmark.metrics.appearance.precision; the keypoint "
+                             "network stays float32)")
     parser.add_argument("--clips", type=int, default=MA_VIDEO_MACE.num_clips, help="clips in the projected test set")
     parser.add_argument("--seconds", type=float, default=MA_VIDEO_MACE.clip_seconds, help="seconds per projected clip")
     parser.add_argument("--fps", type=float, default=MA_VIDEO_MACE.fps, help="frame rate of the projected clips")
@@ -147,14 +152,15 @@ def main() -> None:
 
     total_frames = args.clips * args.seconds * args.fps
     print(f"video {args.height}x{args.width}, each backbone at its reference input; clip of {args.frames} frames; "
-          f"torch {torch.__version__}, {args.device}, {torch.get_num_threads()} threads; median of {args.repeats}")
+          f"torch {torch.__version__}, {args.device}, {torch.get_num_threads()} threads, precision {args.precision}; "
+          f"median of {args.repeats}")
     header = (f"{'backbone':<24} {'weights':<26} {'input':>9} {'s/clip':>8} {'fps':>9} "
               f"{f'{args.clips} clips (h)':>15}")
     print(header + "\n" + "-" * len(header))
     total_hours = 0.0
     for name in args.dimensions:
         row = measure_backbone(name, args.frames, (args.height, args.width), args.repeats, args.video, args.device,
-                               args.random_init)  # fmt: skip
+                               args.random_init, precision=args.precision)  # fmt: skip
         hours = total_frames / row["fps"] / 3600
         total_hours += hours
         print(f"{name:<24} {row['backbone']:<26} {row['input']:>9} {row['median_s']:>8.3f} {row['fps']:>9.2f} "
