@@ -12,6 +12,9 @@ Sections, in order:
   (bench_appearance.measure_backbone, random weights, real size), half as float16 autocast (float32 in the CPU
   smoke run, where half-precision convolutions are emulated and take seconds a frame); the sum of the backbone
   medians projected to the ma_video@mace test set (200 clips, backbones loaded once); target <= 600 s.
+- appearance_precision: how far half precision moves each VBench dimension from float32 on the same real clip
+  (bench_appearance_precision: real-size backbones, random weights; float16, bfloat16 and VBench's reference
+  precision on CUDA), the largest per-frame difference per dimension; issue 18 asks for the figure, no target.
 - appearance_expert: the real-size Wan-Animate transformer (random bfloat16 weights) on one 480p 77-frame
   segment (bench_appearance_expert.segment_forward), the median denoising step times the 20 steps; issue 18
   sets no target.
@@ -38,14 +41,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_appearance import BACKBONES, VIDEO_SIZE, measure_backbone  # noqa: E402
 from bench_appearance_expert import segment_forward  # noqa: E402
+from bench_appearance_precision import footage, scored, variants  # noqa: E402
 from bench_motion_expert_vs_edge import generator  # noqa: E402
 from lodge_fk_platform import cpu_description, measure, measure_in_subprocess  # noqa: E402
+from benchmark.metrics.appearance import APPEARANCE_METRICS  # noqa: E402
 from benchmark.methods.speed import median_seconds  # noqa: E402
 from benchmark.protocols.ma_video import MA_VIDEO_MACE  # noqa: E402
 from manifests.ma_video_test_set import STANDIN_SOURCE  # noqa: E402
@@ -65,6 +71,7 @@ TARGETS: dict[str, dict[str, float] | None] = {  # issue 18
     "motion_expert_bfloat16": {"fps_min": 2500.0},
     "appearance_float32": {"projected_s_max": 600.0},
     "appearance_half": {"projected_s_max": 600.0},
+    "appearance_precision": None,
     "appearance_expert": None,
     "lodge_fk_platform": {"fid_k_rel_error_max": 1e-5},  # issue 17
 }
@@ -88,6 +95,8 @@ class Sizes:
     expert: ModelConfig = REAL
     expert_segment: tuple[int, int, int] = (480, 832, 77)  # height, width, frames
     expert_dtype: torch.dtype = torch.bfloat16
+    precision_frames: int = 16  # appearance_precision: one clip of this many frames
+    precision_dimensions: tuple[str, ...] = tuple(APPEARANCE_METRICS)
     every_kernel_set: bool = True  # lodge_fk_platform: each ATen CPU kernel set in its own process
 
 
@@ -104,7 +113,8 @@ def smoke_sizes() -> Sizes:
             "subject_consistency": DinoConfig(width=64, depth=1, heads=1), "keypoints": (32, 1, 1),
         },
         expert=TINY, expert_segment=(TINY.render.height, TINY.render.width, TINY.render.segment_frames),
-        expert_dtype=torch.float32, every_kernel_set=False,
+        expert_dtype=torch.float32, precision_frames=3, precision_dimensions=("background_consistency",),
+        every_kernel_set=False,
     )  # fmt: skip
 
 
@@ -156,6 +166,23 @@ def appearance(sizes: Sizes, dtype: torch.dtype) -> dict[str, Any]:
             "timing": f"sum of per-backbone medians of {sizes.appearance_repeats}, one clip; loading excluded"}
 
 
+def appearance_precision(sizes: Sizes) -> dict[str, Any]:
+    """Largest |half - float32| per frame, per dimension and half variant, on one real clip (random weights)."""
+    clips = footage(STANDIN_SOURCE, 1, sizes.precision_frames, *sizes.video_size)
+    rows: dict[str, dict[str, float]] = {}
+    for name in sizes.precision_dimensions:
+        reference = scored(name, "float32", clips, sizes.device, True)[0]
+        rows[name] = {}
+        for variant in variants(sizes.device):
+            values = scored(name, variant, clips, sizes.device, True)[0]
+            rows[name][variant] = max(float(np.abs(v - r).max()) for v, r in zip(values, reference, strict=True))
+        release_memory()
+    largest = max(((d, name, variant) for name, row in rows.items() for variant, d in row.items()), default=(0.0, "", ""))
+    return {"max_abs_diff": rows, "largest_abs_diff": largest[0], "largest_at": f"{largest[1]} ({largest[2]})",
+            "clip": f"{sizes.precision_frames} frames at {sizes.video_size[0]}x{sizes.video_size[1]}",
+            "weights": "random-init, real size: how the arithmetic moves, not the released networks"}  # fmt: skip
+
+
 def appearance_expert(sizes: Sizes) -> dict[str, Any]:
     """Seconds per relay segment of the Appearance Expert's transformer: the median denoising step x the steps."""
     height, width, frames = sizes.expert_segment
@@ -187,6 +214,7 @@ def sections(sizes: Sizes) -> dict[str, tuple[str, Callable[[], dict[str, Any]]]
         "motion_expert_bfloat16": ("bfloat16", lambda: motion_expert(sizes, torch.bfloat16)),
         "appearance_float32": ("float32", lambda: appearance(sizes, torch.float32)),
         "appearance_half": (dtype_name(sizes.half), lambda: appearance(sizes, sizes.half)),
+        "appearance_precision": (dtype_name(sizes.half), lambda: appearance_precision(sizes)),
         "appearance_expert": (dtype_name(sizes.expert_dtype), lambda: appearance_expert(sizes)),
         "lodge_fk_platform": ("float32", lambda: lodge_fk(sizes)),
     }
@@ -265,6 +293,8 @@ def check(sizes: Sizes, out: Path, budget_s: float, command: str) -> dict[str, A
 
 def figure(entry: dict[str, Any]) -> str:
     """A section's headline figure: speed (and the projected test-set time), or the FK check's FID_k error."""
+    if "largest_abs_diff" in entry:
+        return f"largest |half - float32| {entry['largest_abs_diff']:.1e} at {entry['largest_at']}"
     if "fid_k_rel_error" in entry:
         return f"FID_k rel {entry['fid_k_rel_error']:.1e} ({entry['best_capability']}), FK frame 0 {entry['fk_frame0_equal']}/72"
     text = f"{entry['fps']:10.1f} FPS  {entry['median_s']:8.3f} s"

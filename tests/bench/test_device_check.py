@@ -14,7 +14,9 @@ import torch
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 SECTIONS = ("motion_expert_float32", "motion_expert_bfloat16", "appearance_float32", "appearance_half",
-            "appearance_expert", "lodge_fk_platform")  # fmt: skip
+            "appearance_precision", "appearance_expert", "lodge_fk_platform")  # fmt: skip
+NO_SPEED = ("appearance_precision", "lodge_fk_platform")  # sections whose figure is not a speed
+NO_TARGET = ("appearance_precision", "appearance_expert")
 BACKBONES = ("imaging_quality", "aesthetic_quality", "subject_consistency", "background_consistency",
              "motion_smoothness", "temporal_flickering", "keypoints")  # fmt: skip
 
@@ -38,9 +40,9 @@ def test_cpu_smoke_fills_every_section(device_check: ModuleType, tmp_path: Path,
     assert tuple(doc["sections"]) == SECTIONS
     for name, entry in doc["sections"].items():
         assert entry["status"] == "ok", (name, entry.get("error"))
-        assert name == "lodge_fk_platform" or (entry["median_s"] > 0 and entry["fps"] > 0), name
+        assert name in NO_SPEED or (entry["median_s"] > 0 and entry["fps"] > 0), name
         assert {"device", "torch", "dtype", "target", "pass"} <= set(entry), name
-        assert (entry["target"] is None) == (name == "appearance_expert")
+        assert (entry["target"] is None) == (name in NO_TARGET)
         assert entry["pass"] in ((None,) if entry["target"] is None else (True, False)), name
     assert doc["sections"]["motion_expert_bfloat16"]["dtype"] == "bfloat16"
     for name in ("appearance_float32", "appearance_half"):
@@ -48,6 +50,8 @@ def test_cpu_smoke_fills_every_section(device_check: ModuleType, tmp_path: Path,
         assert tuple(rows) == BACKBONES and all(row["median_s"] > 0 for row in rows.values())
         assert doc["sections"][name]["projected_s"] == pytest.approx(200 * 80 / doc["sections"][name]["fps"])
     assert doc["sections"]["appearance_float32"]["backbones"]["subject_consistency"]["input"] == "224x224"
+    drift = doc["sections"]["appearance_precision"]["max_abs_diff"]  # smoke: one dimension, CPU half = bfloat16
+    assert list(drift) == ["background_consistency"] and 0 < drift["background_consistency"]["half"] < 5e-3
     fk = doc["sections"]["lodge_fk_platform"]  # the smoke run measures its own kernel set only
     assert [run["capability"] for run in fk["runs"]] == [torch.backends.cpu.get_cpu_capability()]
     assert fk["fid_k_rel_error"] < 1.5e-4 and fk["pass"] == (fk["fid_k_rel_error"] <= 1e-5)
@@ -72,6 +76,7 @@ def test_failing_section_is_recorded_and_the_rest_run(device_check: ModuleType, 
     appearance = {"median_s": 1.0, "fps": 80.0, "projected_s": 200.0, "clips": 200}
     monkeypatch.setattr(device_check, "appearance", lambda sizes, dtype: appearance)
     monkeypatch.setattr(device_check, "appearance_expert", lambda sizes: {"median_s": 2.0, "fps": 38.5})
+    monkeypatch.setattr(device_check, "appearance_precision", lambda sizes: {"largest_abs_diff": 1e-4, "largest_at": "x"})
     monkeypatch.setattr(device_check, "measure", lambda: {"capability": "AVX2", "error": "ValueError: golden missing"})
     out = tmp_path / "failed.json"
     assert device_check.main(["--cpu-smoke", "--out", str(out)]) == 1
