@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmark.cli import add_common_arguments, parse_weights, run_command
-from benchmark.metrics.appearance import PRECISIONS
+from benchmark.metrics.appearance import PRECISION_HELP, PRECISIONS
 from benchmark.pipelines.appearance import check_weight_files, list_videos, score_folder
 from models.command_line import ArgumentParser, command, nonnegative_int, require_device, require_writable
 
@@ -41,9 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--videos", required=True, type=Path, help="folder of videos")
     parser.add_argument("--random-init", action="store_true", help="random backbones: a wiring check, not a score")
     parser.add_argument("--seed", type=nonnegative_int, default=0, help="bootstrap seed")
-    parser.add_argument("--precision", choices=PRECISIONS, default="reference",
-                        help="backbone numerics: reference (as VBench: CLIP float16 on CUDA, the rest float32), float32, "
-                             "or half (autocast float16 on CUDA, bfloat16 on CPU); recorded in the results")
+    parser.add_argument("--precision", choices=PRECISIONS, default="reference", help=PRECISION_HELP)
     add_common_arguments(parser, "appearance_scores.json", 1000)
     return parser
 

@@ -31,6 +31,7 @@ from benchmark.inputs.keypoint_sets import list_inputs, load_pairs
 from benchmark.inputs.motion_sets import load_motion_set
 from benchmark.inputs.standin import bundled_standin
 from benchmark.inputs.test_set import load_ma_data_test
+from benchmark.metrics.appearance import PRECISION_HELP, PRECISIONS
 from benchmark.pipelines.animation import load_models, score_animation
 from benchmark.pipelines.appearance import check_weight_files
 from benchmark.pipelines.ma_video import appearance_metrics, check_video_pairs, score_ma_video
@@ -119,6 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
                       help="backbone file per VBench dimension (else its environment variable or $MACE_BENCH_WEIGHTS)")
     full.add_argument("--random-init", action="store_true", default=None, help="random appearance backbones: a wiring check, not a score")
     full.add_argument("--device", help="device of the appearance backbones (default cpu)")
+    full.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
     full.add_argument("--report", type=Path, help="folder for report.md, report.html and frame thumbnails")
     parser.add_argument("--method-name", default="external", help="name recorded in the results")
     parser.add_argument("--bootstrap", type=positive_int, default=1000, help="bootstrap resamples for CIs")
@@ -135,7 +137,7 @@ def _method(args: argparse.Namespace) -> dict:
 _VIDEO_OPTIONS = ("i3d", "lpips_backbone", "skip")
 _POSE_OPTIONS = ("pose_estimator", "vitpose_checkpoint", "vitpose_detector")
 _MOTION3D_OPTIONS = ("gt_reference", "gt_beats", "pred_beats", "fps", "skeleton_map", "pred_format", "beat_cache")
-_MA_VIDEO_OPTIONS = ("ma_data", "standin", "weights", "random_init", "device", "report")
+_MA_VIDEO_OPTIONS = ("ma_data", "standin", "weights", "random_init", "device", "precision", "report")
 
 # protocol.kind -> the options of the other kinds, which it refuses
 _UNUSED = {
@@ -241,7 +243,7 @@ def _score_ma_video(protocol: ProtocolBase, args: argparse.Namespace) -> dict:
         gt, music, manifest = test_set.video_dir, music or test_set.audio_dir, test_set.manifest
     pose = pose_source(args.pose_estimator or protocol.pose_estimator, args.vitpose_checkpoint, args.vitpose_detector)
     check_video_pairs(gt, pred)  # broken videos fail here, before the appearance backbones load
-    metrics = appearance_metrics(protocol, weights, args.device or "cpu", bool(args.random_init))
+    metrics = appearance_metrics(protocol, weights, args.device or "cpu", bool(args.random_init), args.precision or "reference")
     return score_ma_video(protocol, gt, pred, music, pose, metrics, args.keypoint_cache, _method(args), args.bootstrap,
                           args.seed, bool(args.random_init), label, manifest)
 

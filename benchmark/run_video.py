@@ -27,6 +27,7 @@ from benchmark.pipelines.dance_video import (
     score_generated,
     video_timing,
 )
+from benchmark.metrics.appearance import PRECISION_HELP, PRECISIONS
 from benchmark.pipelines.ma_video import available_appearance_metrics
 from benchmark.protocols.ma_video import MaVideoProtocol
 from benchmark.renderers import RenderSettings, available_renderers, create_renderer
@@ -39,7 +40,7 @@ log = logging.getLogger("benchmark.run")
 DEFAULT_POSE = "mediapipe"  # the published ViTPose needs weight files; results are labelled not comparable
 DEFAULT_SIZE = "288x512"  # portrait 9:16, small enough for CPUs (mannequin; Wan renderers use their own)
 VIDEO_OPTIONS = ("appearance", "seconds", "music", "image", "wan_weights", "adapter", "lora", "weights", "random_init",
-                 "device", "pose_estimator", "vitpose_checkpoint", "vitpose_detector", "size", "limit")  # fmt: skip
+                 "precision", "device", "pose_estimator", "vitpose_checkpoint", "vitpose_detector", "size", "limit")  # fmt: skip
 
 
 def add_video_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,6 +63,7 @@ def add_video_arguments(parser: argparse.ArgumentParser) -> None:
                        "missing ones are reported as not computed")
     group.add_argument("--random-init", action="store_true", default=None,
                        help="random VBench backbones: a wiring check, labelled so in every output")
+    group.add_argument("--precision", choices=PRECISIONS, help=PRECISION_HELP)
     group.add_argument("--device", help="device of the renderer and backbones (default: cuda when available)")
     group.add_argument("--size", type=frame_size, help=f"mannequin frame WIDTHxHEIGHT, even (default {DEFAULT_SIZE})")
     group.add_argument("--pose-estimator", choices=ESTIMATORS, help=f"2D keypoints of the videos (default {DEFAULT_POSE})")
@@ -127,7 +129,8 @@ def produce_video(args: argparse.Namespace, protocol: MaVideoProtocol, out: Path
         raise UsageError(f"--method {args.method}: replays GT motion, and these test items have none (the stand-in and "
                          "MA-Data hold GT videos, not 3D motion); score GT videos with python -m benchmark.evaluate")
     pose = pose_source(args.pose_estimator or DEFAULT_POSE, args.vitpose_checkpoint, args.vitpose_detector)
-    metrics, missing = available_appearance_metrics(protocol, weights, device, bool(args.random_init))
+    metrics, missing = available_appearance_metrics(protocol, weights, device, bool(args.random_init),
+                                                    args.precision or "reference")
     settings = RenderSettings(fps=protocol.fps, width=width, height=height, seed=args.seed, device=device,
                               wan_weights=args.wan_weights, adapter=args.adapter, lora=args.lora)  # fmt: skip
     renderer = create_renderer(appearance, settings)

@@ -54,20 +54,23 @@ def not_comparable_label(protocol: MaVideoProtocol, estimator: str) -> str:
 
 
 def appearance_metrics(
-    protocol: MaVideoProtocol, weights: dict[str, Path] | None = None, device: str = "cpu", random_init: bool = False
+    protocol: MaVideoProtocol, weights: dict[str, Path] | None = None, device: str = "cpu", random_init: bool = False,
+    precision: str = "reference",
 ) -> list[AppearanceMetric]:
     """The protocol's six VBench dimensions, in table order (weights keyed by VBench dimension name)."""
-    return load_metrics([dim for _, dim in protocol.appearance], weights, device, random_init)
+    return load_metrics([dim for _, dim in protocol.appearance], weights, device, random_init, precision)
 
 
 def available_appearance_metrics(
-    protocol: MaVideoProtocol, weights: dict[str, Path] | None = None, device: str = "cpu", random_init: bool = False
+    protocol: MaVideoProtocol, weights: dict[str, Path] | None = None, device: str = "cpu", random_init: bool = False,
+    precision: str = "reference",
 ) -> tuple[list[AppearanceMetric], dict[str, str]]:
     """The dimensions whose backbone weights are found, and {dimension: why not} for the others."""
     metrics, missing = [], {}
     for _, dim in protocol.appearance:
         try:
-            metrics += load_metrics([dim], {dim: weights[dim]} if weights and dim in weights else None, device, random_init)
+            metrics += load_metrics([dim], {dim: weights[dim]} if weights and dim in weights else None, device, random_init,
+                                    precision)  # fmt: skip
         except FileNotFoundError as error:
             missing[dim] = str(error)
     return metrics, missing

@@ -20,7 +20,7 @@ from benchmark.metrics.appearance.consistency import (
 from benchmark.metrics.appearance.flickering import temporal_flickering
 from benchmark.metrics.appearance.imaging_quality import imaging_quality
 from benchmark.metrics.appearance.motion_smoothness import motion_smoothness
-from benchmark.metrics.appearance.precision import PRECISIONS
+from benchmark.metrics.appearance.precision import PRECISION_HELP, PRECISIONS
 
 MetricFactory = Callable[..., AppearanceMetric]
 
@@ -41,4 +41,4 @@ def build_metric(name: str, **kwargs) -> AppearanceMetric:
     return APPEARANCE_METRICS[name](**kwargs)
 
 
-__all__ = ["APPEARANCE_METRICS", "PRECISIONS", "AppearanceMetric", "MetricFactory", "aggregate_scores", "build_metric"]
+__all__ = ["APPEARANCE_METRICS", "PRECISION_HELP", "PRECISIONS", "AppearanceMetric", "MetricFactory", "aggregate_scores", "build_metric"]

@@ -25,6 +25,8 @@ import torch.nn as nn
 
 PrecisionChoice = Literal["reference", "float32", "half"]
 PRECISIONS: tuple[str, ...] = get_args(PrecisionChoice)
+PRECISION_HELP = ("backbone numerics: reference (as VBench: CLIP float16 on CUDA, the rest float32; the default), "
+                  "float32, or half (autocast float16 on CUDA, bfloat16 on CPU); recorded in the results")
 
 
 @dataclass(frozen=True)
