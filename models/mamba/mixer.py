@@ -12,7 +12,8 @@
   on a GPU without mamba_ssm.
 - `bidirectional_mamba`: a BiMamba's two mixers (forward time, reversed time); on the `compiled`
   backend both directions run as one matmul per projection and one numba call each for the conv and
-  the scan, with no flipped copies (`fused=False` gives the two separate calls, the reference).
+  the scan, with no flipped copies, from weights packed once per pair and cached until a parameter
+  changes (`fused=False` gives the two separate calls, the reference).
 - `recurrent`: the step-by-step recurrence, never materialising (B,L,ED,N); the reference the
   others are checked against.
 
@@ -24,6 +25,8 @@ from __future__ import annotations
 
 import functools
 import math
+import weakref
+from dataclasses import dataclass
 from typing import Literal
 
 import torch
@@ -31,7 +34,7 @@ import torch.nn.functional as F
 from mambapy.pscan import pscan
 from torch import nn
 
-from models.mamba.compiled_scan import LANES, bidirectional_conv_silu, bidirectional_scan, compiled_scan
+from models.mamba.compiled_scan import bidirectional_conv_silu, bidirectional_scan, compiled_scan
 
 Backend = Literal["auto", "cuda", "parallel", "compiled", "chunked", "recurrent"]
 BACKENDS = ("auto", "cuda", "parallel", "compiled", "chunked", "recurrent")
@@ -220,39 +223,81 @@ class Mamba(nn.Module):
 def bidirectional_mamba(forward: Mamba, backward: Mamba, x: torch.Tensor, fused: bool = True) -> torch.Tensor:
     """forward(x) + backward(x reversed in time) reversed back; fused when both run the compiled scan."""
     if fused and _can_fuse(forward, backward, x):
-        return _fused_bidirectional(forward, backward, x)
+        return _fused_bidirectional(packed_bidirectional(forward, backward), x)
     return forward(x) + backward(x.flip(1)).flip(1)
 
 
 def _can_fuse(forward: Mamba, backward: Mamba, x: torch.Tensor) -> bool:
-    """Sampling on CPU (no gradients) with the compiled scan and channels in whole numba lane blocks."""
+    """Sampling on CPU (no gradients, float32) with the compiled scan in both mixers."""
     return (
-        not torch.is_grad_enabled() and x.dtype == torch.float32 and forward.d_inner % LANES == 0
+        not torch.is_grad_enabled() and x.dtype == torch.float32
         and all(resolve_backend(m.backend, x.device) == "compiled" for m in (forward, backward))
     )
 
 
-def _stacked(forward: Mamba, backward: Mamba, name: str) -> torch.Tensor:
-    """The parameter `name` (dotted) of both mixers stacked on a new leading direction axis."""
-    return torch.stack([forward.get_parameter(name), backward.get_parameter(name)])
+@dataclass(frozen=True)
+class PackedBiMamba:
+    """A BiMamba's two mixers' parameters laid out for the fused path: direction-stacked, transposed
+    to the kernels' layouts, A as A log2(e)."""
+
+    in_weight: torch.Tensor  # (4ED, d): forward's in_proj rows, then backward's
+    conv_weight: torch.Tensor  # (2, d_conv, ED)
+    conv_bias: torch.Tensor  # (2, ED)
+    x_weight: torch.Tensor  # (2, ED, R+2N)
+    dt_weight: torch.Tensor  # (2, R, ED)
+    dt_bias: torch.Tensor  # (2, ED)
+    A2: torch.Tensor  # (2, N, ED)
+    D: torch.Tensor  # (2, ED)
+    out_weight: torch.Tensor  # (d, 2ED): forward's out_proj columns, then backward's
 
 
-def _fused_bidirectional(forward: Mamba, backward: Mamba, x: torch.Tensor) -> torch.Tensor:
+def pack_bidirectional(forward: Mamba, backward: Mamba) -> PackedBiMamba:
+    """The fused path's weights of a (forward, backward) pair, computed from their parameters."""
+    with torch.no_grad():
+        def stacked(name: str) -> torch.Tensor:
+            return torch.stack([forward.get_parameter(name), backward.get_parameter(name)]).float()
+
+        return PackedBiMamba(
+            in_weight=torch.cat([forward.in_proj.weight, backward.in_proj.weight]).float(),
+            conv_weight=stacked("conv1d.weight")[:, :, 0].transpose(1, 2).contiguous(),
+            conv_bias=stacked("conv1d.bias"),
+            x_weight=stacked("x_proj.weight").transpose(1, 2),
+            dt_weight=stacked("dt_proj.weight").transpose(1, 2),
+            dt_bias=stacked("dt_proj.bias"),
+            A2=(-torch.exp(stacked("A_log")) * math.log2(math.e)).transpose(1, 2).contiguous(),
+            D=stacked("D"),
+            out_weight=torch.cat([forward.out_proj.weight, backward.out_proj.weight], dim=1).float(),
+        )
+
+
+_PACKED: weakref.WeakKeyDictionary[Mamba, tuple[tuple, PackedBiMamba]] = weakref.WeakKeyDictionary()
+
+
+def packed_bidirectional(forward: Mamba, backward: Mamba) -> PackedBiMamba:
+    """pack_bidirectional, cached per pair until a parameter is replaced or changed in place (its
+    storage or autograd version counter moves: optimiser steps, load_state_dict, copy_, .to(); writes
+    through `.data` bypass the counter and are not seen)."""
+    params = [*forward.parameters(), *backward.parameters()]
+    try:
+        key = (id(backward), *((p.data_ptr(), p._version) for p in params))
+    except RuntimeError:  # inference-mode tensors have no version counter: nothing to key a cache on
+        return pack_bidirectional(forward, backward)
+    cached = _PACKED.get(forward)
+    if cached is None or cached[0] != key:
+        cached = key, pack_bidirectional(forward, backward)
+        _PACKED[forward] = cached
+    return cached[1]
+
+
+def _fused_bidirectional(packed: PackedBiMamba, x: torch.Tensor) -> torch.Tensor:
     """Both directions batched: in_proj and out_proj as single matmuls, x_proj and dt_proj as bmm,
     and the conv and scan (with dt_proj's bias and softplus) as one numba call each that walks
     direction 1 backwards in time."""
     batch, length, _ = x.shape
-    channels, rank = forward.d_inner, forward.dt_rank
-    in_weight = torch.cat([forward.in_proj.weight, backward.in_proj.weight])
-    xz = F.linear(x, in_weight).view(batch, length, 2, 2 * channels)
-    conv_weight = _stacked(forward, backward, "conv1d.weight")[:, :, 0]  # (2,ED,d_conv)
-    u = bidirectional_conv_silu(xz, conv_weight, _stacked(forward, backward, "conv1d.bias"))
-    bc = torch.bmm(u.view(2, batch * length, channels), _stacked(forward, backward, "x_proj.weight").transpose(1, 2))
-    dt = torch.bmm(bc[..., :rank], _stacked(forward, backward, "dt_proj.weight").transpose(1, 2))
-    A = -torch.exp(_stacked(forward, backward, "A_log").transpose(1, 2).contiguous())  # (2,N,ED)
-    y = bidirectional_scan(
-        u, dt.view_as(u), _stacked(forward, backward, "dt_proj.bias"), bc.view(2, batch, length, -1), xz, A,
-        _stacked(forward, backward, "D"),
-    )
-    out_weight = torch.cat([forward.out_proj.weight, backward.out_proj.weight], dim=1)
-    return F.linear(y.view(batch, length, 2 * channels), out_weight)
+    channels, rank = packed.D.shape[1], packed.dt_weight.shape[1]
+    xz = F.linear(x, packed.in_weight).view(batch, length, 2, 2 * channels)
+    u = bidirectional_conv_silu(xz, packed.conv_weight, packed.conv_bias)
+    bc = torch.bmm(u.view(2, batch * length, channels), packed.x_weight)
+    dt = torch.bmm(bc[..., :rank], packed.dt_weight)
+    y = bidirectional_scan(u, dt.view_as(u), packed.dt_bias, bc.view(2, batch, length, -1), xz, packed.A2, packed.D)
+    return F.linear(y.view(batch, length, 2 * channels), packed.out_weight)

@@ -17,6 +17,7 @@ from models.motion_expert.model import BiMamba
 from models.registry import MODEL_KINDS, build_model
 
 TINY = MotionExpertConfig.preset("cpu_small", width=32, ff_width=64, heads=2, dance_layers=2, music_layers=1)
+ODD = MotionExpertConfig.preset("cpu_small", width=40, ff_width=48, heads=4, dance_layers=1, music_layers=2)  # 80 channels: a partial scan group
 
 
 def _set_fused(model: torch.nn.Module, fused: bool) -> None:
@@ -35,11 +36,21 @@ def _both(model: torch.nn.Module, call: object) -> tuple[torch.Tensor, torch.Ten
     return outputs[0], outputs[1]
 
 
-def test_forward_equals_eager_reference() -> None:
+def _randomised(model: MotionExpert) -> MotionExpert:
+    """Spread out the mixers' decays, conv biases, skips and step sizes beyond their initialisation."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith(("A_log", "conv1d.bias", "D", "dt_proj.bias")):
+                p.add_(torch.randn_like(p))
+    return model
+
+
+@pytest.mark.parametrize(("config", "length"), [(TINY, 45), (ODD, 77)])
+def test_forward_equals_eager_reference(config: MotionExpertConfig, length: int) -> None:
     torch.manual_seed(0)
-    model = MotionExpert(TINY).eval()
+    model = _randomised(MotionExpert(config)).eval()
     g = torch.Generator().manual_seed(1)
-    x, music = torch.randn(2, 45, 151, generator=g), torch.randn(2, 45, 35, generator=g)
+    x, music = torch.randn(2, length, 151, generator=g), torch.randn(2, length, 35, generator=g)
     t, genre, keep = torch.tensor([10, 900]), torch.tensor([0, 3]), torch.tensor([True, False])
     with torch.no_grad():
         reference, fused = _both(model, lambda: model(x, t, music, genre, keep, torch.rand(2, generator=g.manual_seed(2))))
