@@ -6,7 +6,9 @@ forward per step); EDGE samples 50%-overlapping windows as one batch with CFG (t
 and stitches them. Random weights: speed does not depend on training. `motion_expert_eager` is the
 same model with its two separate Mamba calls per block (the reference the fused CPU path is tested
 against). Sizes: `default` (width 256, 4+2 layers) and `paper` (MotionExpertConfig.preset("paper"):
-width 512, FFN 1024, 8 heads, 8+2 layers); --width/--layers give one custom size instead.
+width 512, FFN 1024, 8 heads, 8+2 layers); --width/--layers give one custom size instead. On a GPU,
+--cuda-graphs adds `motion_expert_graphed`: the same weights, each step after the first replayed as a
+CUDA graph (models.diffusion.cuda_graph), and the largest difference of its motion from the eager one.
 
     python bench/bench_motion_expert_vs_edge.py [--size default|paper|both] [--frames 1024 --steps 50]
 """
@@ -73,14 +75,20 @@ def bench_size(width: int, layers: int, args: argparse.Namespace) -> float:
         "motion_expert_eager": (motion_expert, False),  # the same weights, two Mamba calls per block
         "edge": (generator("edge", EdgeConfig(**shared, window=args.edge_window), "cfg", args.steps, args.device), True),
     }
+    if args.cuda_graphs:
+        graphed = DanceGenerator(motion_expert.loaded, MODEL_KINDS["motion_expert"], args.steps, cuda_graphs=True)
+        models["motion_expert_graphed"] = (graphed, True)
     music = torch.randn(1, args.frames, 35, generator=torch.Generator().manual_seed(0)).to(args.device)
     genre = torch.zeros(1, dtype=torch.long, device=args.device)
 
+    def sample(gen: DanceGenerator, fused: bool) -> torch.Tensor:
+        BiMamba.fused = fused
+        with torch.autocast(torch.device(args.device).type, torch.bfloat16, enabled=args.precision == "bfloat16"):
+            return gen.sample_batch(music, genre, torch.Generator(args.device).manual_seed(0))
+
     def call(gen: DanceGenerator, fused: bool) -> Callable[[], None]:
         def run() -> None:
-            BiMamba.fused = fused
-            with torch.autocast(torch.device(args.device).type, torch.bfloat16, enabled=args.precision == "bfloat16"):
-                gen.sample_batch(music, genre, torch.Generator(args.device).manual_seed(0))
+            sample(gen, fused)
 
         return run
 
@@ -94,6 +102,10 @@ def bench_size(width: int, layers: int, args: argparse.Namespace) -> float:
     for name, (gen, _) in models.items():
         params = sum(q.numel() for q in gen.loaded.model.parameters()) / 1e6
         print(f"{name:20s} {params:6.2f}M params  {fps[name]:8.1f} FPS  (median {seconds[name]:.2f} s per sequence)")
+    if args.cuda_graphs:
+        difference = (sample(*models["motion_expert_graphed"]) - sample(motion_expert, True)).abs().max().item()
+        print(f"CUDA graphs: {fps['motion_expert_graphed'] / fps['motion_expert']:.2f}x the eager Motion Expert, "
+              f"{fps['motion_expert_graphed'] / fps['edge']:.2f}x EDGE; motion max |graphed - eager| {difference:.2e}")
     ratio = fps["motion_expert"] / fps["edge"]
     print(f"ratio Motion Expert / EDGE: {ratio:.2f}x ({ratio / TARGET:.2f} of the target {TARGET}x, issue 18: "
           f"{'met' if ratio >= TARGET else 'NOT met'}); eager Mamba calls / EDGE: {fps['motion_expert_eager'] / fps['edge']:.2f}x")
@@ -113,7 +125,10 @@ def main() -> None:
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--precision", choices=("float32", "tf32", "bfloat16"), default="float32",
                    help="matmul precision for both models: tf32 tensor cores, or bfloat16 autocast (GPU)")
+    p.add_argument("--cuda-graphs", action="store_true", help="also time the Motion Expert with CUDA-graph steps (GPU)")
     args = p.parse_args()
+    if args.cuda_graphs and not args.device.startswith("cuda"):
+        p.error("--cuda-graphs needs --device cuda")
     torch.backends.cuda.matmul.allow_tf32 = args.precision == "tf32"
     if args.width is not None or args.layers is not None:
         sizes = {"custom": (args.width or SIZES["default"][0], args.layers or SIZES["default"][1])}

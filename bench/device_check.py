@@ -6,7 +6,8 @@
 Sections, in order:
 - motion_expert_float32 / motion_expert_bfloat16: one batch-1 sampling call of the Motion Expert at the `paper`
   size (T=1024, 50 DDIM steps, GFT), bfloat16 as autocast (bench_motion_expert_vs_edge.generator), 2 warm-ups,
-  median of 5; targets >= 1,540 and >= 2,500 FPS.
+  median of 5, eagerly and with CUDA-graph steps (the headline; the eager figure and the largest difference
+  between the two paths' motions beside it); targets >= 1,540 and >= 2,500 FPS.
 - appearance_float32 / appearance_half: one 5 s, 16 fps clip scored by the six VBench dimensions and the
   keypoint network, each backbone at the reference's input resolution for a 1280x720 video
   (bench_appearance.measure_backbone, random weights, real size), half as float16 autocast (float32 in the CPU
@@ -57,8 +58,10 @@ from benchmark.protocols.ma_video import MA_VIDEO_MACE  # noqa: E402
 from manifests.ma_video_test_set import STANDIN_SOURCE  # noqa: E402
 from models.appearance_expert.config import REAL, TINY, ModelConfig  # noqa: E402
 from models.files import atomic_write_text  # noqa: E402
+from models.diffusion.generation import DanceGenerator  # noqa: E402
 from models.mamba import resolve_backend  # noqa: E402
 from models.motion_expert import MotionExpertConfig  # noqa: E402
+from models.registry import MODEL_KINDS  # noqa: E402
 from models.vision.amt import AMTConfig  # noqa: E402
 from models.vision.clip import ClipVisionConfig  # noqa: E402
 from models.vision.dino import DinoConfig  # noqa: E402
@@ -124,23 +127,36 @@ def autocast(device: str, dtype: torch.dtype) -> AbstractContextManager:
 
 
 def motion_expert(sizes: Sizes, dtype: torch.dtype) -> dict[str, Any]:
-    """Median seconds and FPS of one batch-1 Motion Expert sampling call (GFT, all T frames in one pass)."""
+    """Median seconds and FPS of one batch-1 Motion Expert sampling call (GFT, all T frames in one pass); on
+    CUDA also with CUDA-graph steps (the headline figure then), its speed-up and its motion's largest
+    difference from the eager path's (same weights, same noise)."""
     config = MotionExpertConfig.preset(sizes.motion_preset)
     gen = generator("motion_expert", config, "gft-paper", sizes.motion_steps, sizes.device)
     music = torch.randn(1, sizes.motion_frames, config.music_dim, generator=torch.Generator().manual_seed(0))
     music, genre = music.to(sizes.device), torch.zeros(1, dtype=torch.long, device=sizes.device)
 
-    def run() -> None:
+    def sample(chosen: DanceGenerator) -> torch.Tensor:
         with autocast(sizes.device, dtype):
-            gen.sample_batch(music, genre, torch.Generator(sizes.device).manual_seed(0))
+            return chosen.sample_batch(music, genre, torch.Generator(sizes.device).manual_seed(0))
 
-    seconds = median_seconds(run, sizes.warmup, sizes.repeats, sizes.device)
+    def fps_of(chosen: DanceGenerator) -> tuple[float, float]:
+        seconds = median_seconds(lambda: sample(chosen), sizes.warmup, sizes.repeats, sizes.device)
+        return seconds, sizes.motion_frames / seconds
+
+    seconds, fps = fps_of(gen)
     with torch.no_grad():
         backend = resolve_backend("auto", torch.device(sizes.device))
-    return {"median_s": seconds, "fps": sizes.motion_frames / seconds, "preset": sizes.motion_preset,
-            "frames": sizes.motion_frames, "steps": sizes.motion_steps, "batch": 1, "mamba_backend": backend,
-            "params_m": sum(p.numel() for p in gen.loaded.model.parameters()) / 1e6,
-            "timing": f"median of {sizes.repeats} after {sizes.warmup} warm-ups"}  # fmt: skip
+    figures = {"median_s": seconds, "fps": fps, "preset": sizes.motion_preset,
+               "frames": sizes.motion_frames, "steps": sizes.motion_steps, "batch": 1, "mamba_backend": backend,
+               "params_m": sum(p.numel() for p in gen.loaded.model.parameters()) / 1e6,
+               "timing": f"median of {sizes.repeats} after {sizes.warmup} warm-ups", "cuda_graphs": False}  # fmt: skip
+    if sizes.device.startswith("cuda"):
+        graphed = DanceGenerator(gen.loaded, MODEL_KINDS["motion_expert"], sizes.motion_steps, cuda_graphs=True)
+        difference = (sample(graphed).float() - sample(gen).float()).abs().max().item()
+        graphed_s, graphed_fps = fps_of(graphed)
+        figures.update(median_s=graphed_s, fps=graphed_fps, cuda_graphs=True, eager_median_s=seconds, eager_fps=fps,
+                       graph_speedup=graphed_fps / fps, graph_vs_eager_max_abs=difference)
+    return figures
 
 
 def appearance(sizes: Sizes, dtype: torch.dtype) -> dict[str, Any]:
@@ -300,6 +316,8 @@ def figure(entry: dict[str, Any]) -> str:
     text = f"{entry['fps']:10.1f} FPS  {entry['median_s']:8.3f} s"
     if "projected_s" in entry:
         text += f"  -> {entry['projected_s']:.0f} s for {entry['clips']} clips"
+    if entry.get("cuda_graphs"):
+        text += f"  (CUDA graphs; eager {entry['eager_fps']:.1f} FPS, motion max diff {entry['graph_vs_eager_max_abs']:.1e})"
     return text
 
 

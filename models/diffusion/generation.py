@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from models.diffusion.checkpoint import LoadedModel
+from models.diffusion.cuda_graph import CudaGraphDenoiser
 from models.diffusion.data import genre_ids
 from models.diffusion.guidance import sampling_denoiser
 from models.diffusion.kinds import ModelKind
@@ -19,16 +20,23 @@ from models.diffusion.schedule import GaussianDiffusion
 
 
 class DanceGenerator:
-    """Generate with a loaded checkpoint; `sampling_steps` overrides the stored DDIM step count."""
+    """Generate with a loaded checkpoint; `sampling_steps` overrides the stored DDIM step count;
+    `cuda_graphs` replays each whole-sequence sampling step as a CUDA graph (GPU only)."""
 
-    def __init__(self, loaded: LoadedModel, kind: ModelKind, sampling_steps: int | None = None) -> None:
-        self.loaded, self.kind = loaded, kind
+    def __init__(
+        self, loaded: LoadedModel, kind: ModelKind, sampling_steps: int | None = None, cuda_graphs: bool = False
+    ) -> None:
+        self.loaded, self.kind, self.cuda_graphs = loaded, kind, cuda_graphs
         config = loaded.meta.diffusion_config()
         if sampling_steps is not None:
             config = replace(config, sampling_steps=sampling_steps)
         self.diffusion = GaussianDiffusion(config)
         self.guidance = loaded.meta.guidance_config()
         self.device = next(loaded.model.parameters()).device
+        if cuda_graphs and kind.sampler is not sample_whole:
+            raise ValueError(f"CUDA graphs are implemented for the whole-sequence sampler, not {kind.name}'s")
+        if cuda_graphs and self.device.type != "cuda":
+            raise ValueError(f"CUDA graphs need the model on a CUDA device, it is on {self.device}")
 
     @torch.no_grad()
     def sample_batch(self, music: torch.Tensor, genre: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
@@ -56,8 +64,11 @@ class DanceGenerator:
 
 
 def sample_whole(generator: DanceGenerator, music: torch.Tensor, genre: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
-    """The default sampler: DDIM over the whole sequence at once (the Motion Expert's; any length)."""
+    """The default sampler: DDIM over the whole sequence at once (the Motion Expert's; any length), each
+    step after the first a CUDA graph replay when the generator asks for it."""
     model, normalizer = generator.loaded.model, generator.loaded.normalizer
     denoise = sampling_denoiser(model, music, genre, generator.guidance)
+    if generator.cuda_graphs:
+        denoise = CudaGraphDenoiser(denoise)
     shape = (*music.shape[:2], model.config.motion_dim)
     return normalizer.unnormalize(generator.diffusion.ddim_sample(denoise, shape, rng, generator.device))
