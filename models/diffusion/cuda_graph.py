@@ -62,6 +62,6 @@ class CudaGraphDenoiser:
         except RuntimeError as error:
             raise RuntimeError(
                 f"CUDA graph capture of a sampling step failed ({str(error).splitlines()[0]}): a step must not wait "
-                "on the host (the Mamba `chunked` backend reads a value back; install mamba_ssm for the `cuda` one)"
+                "on the host (e.g. the Mamba `chunked` backend reads a value back; install mamba_ssm for the `cuda` one)"
             ) from error
         self.graph = graph
